@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * thinblk: thin-provisioned, copy-on-write block volumes for container hosts.
+ *
+ * Documentation
+ * =============
+ *
+ * Userspace talks to the thinblk module over generic netlink, family
+ * THINBLK_GENL_NAME, version THINBLK_GENL_VERSION.  Every request is parsed
+ * strictly: unknown attributes, wrong types and out-of-range values are
+ * rejected with -EINVAL and an extended ack naming the attribute.  All sizes on
+ * the wire are in bytes.  Names are 1..THINBLK_NAME_MAX-1 characters of
+ * [A-Za-z0-9_.-], sent as NUL-terminated strings.
+ *
+ * Every command that changes state needs CAP_SYS_ADMIN (checked by the
+ * handler; GENL_ADMIN_PERM only checks CAP_NET_ADMIN) and fails with -EPERM
+ * otherwise.  Reads (GET_VERSION, POOL_GET, VOL_GET, VOL_STATS) are open to all.
+ * Failures carry an extended-ack message naming the object and the reason.
+ *
+ * Attributes are one flat space (THINBLK_A_*); each command lists what it
+ * reads ("req" = required, "opt" = optional) and what it replies with.
+ *
+ * THINBLK_CMD_GET_VERSION
+ *   in:  nothing
+ *   out: MODULE_VERSION (string), UAPI_VERSION (u32)
+ *
+ * THINBLK_CMD_POOL_CREATE  (formats the metadata device; destroys its content)
+ *   in:  req POOL_NAME, DATA_DEV, META_DEV (paths of block devices)
+ *        opt BLOCK_SIZE (u32, power of two, THINBLK_BLOCK_SIZE_MIN..MAX,
+ *            default THINBLK_BLOCK_SIZE_DEFAULT)
+ *        opt BASESIZE (u64, default THINBLK_BASESIZE_DEFAULT, multiple of 512)
+ *        opt LOW_WATER (u64 bytes of free data space) or LOW_WATER_PCT (u8)
+ *        opt NO_SPACE (u8, enum thinblk_no_space), NO_SPACE_TIMEOUT (u32 s)
+ *        opt POOL_FLAGS (u32, THINBLK_POOL_F_*)
+ *   out: the pool, as POOL_GET
+ *   err: EEXIST pool name in use; EBUSY device in use; EINVAL bad value;
+ *        ENOSPC metadata device too small; ENODEV/ENOENT no such device
+ *
+ * THINBLK_CMD_POOL_OPEN   (reads existing metadata; every volume comes back)
+ *   in:  req POOL_NAME, DATA_DEV, META_DEV
+ *   out: the pool, as POOL_GET.  Opening an already open pool with the same
+ *        devices succeeds (idempotent, for startup scripts).
+ *   err: EUCLEAN/EIO metadata damaged (the message names the block);
+ *        EINVAL not a thinblk metadata device; EEXIST name open with
+ *        other devices
+ *
+ * THINBLK_CMD_POOL_CLOSE  in: req POOL_NAME.  err: EBUSY a volume is open
+ * THINBLK_CMD_POOL_DESTROY in: req POOL_NAME.  Closes the pool and wipes its
+ *        superblock.  err: EBUSY a volume is open
+ * THINBLK_CMD_POOL_GROW   in: req POOL_NAME.  Uses all of the data device
+ *        after it grew.  out: the pool
+ *
+ * THINBLK_CMD_POOL_SET
+ *   in:  req POOL_NAME; opt BASESIZE, LOW_WATER or LOW_WATER_PCT, NO_SPACE,
+ *        NO_SPACE_TIMEOUT
+ *   out: the pool
+ *
+ * THINBLK_CMD_POOL_GET  (doit with POOL_NAME, or dump of all pools)
+ *   out: POOL_NAME, DATA_DEV, META_DEV, BLOCK_SIZE, DATA_SIZE, DATA_USED,
+ *        META_SIZE, META_USED, BASESIZE, LOW_WATER, NO_SPACE,
+ *        NO_SPACE_TIMEOUT, POOL_FLAGS, POOL_MODE (u8, enum thinblk_pool_mode),
+ *        POOL_VOLUMES (u32), POOL_TRANSACTION (u64)
+ *
+ * THINBLK_CMD_VOL_CREATE
+ *   in:  req POOL_NAME, VOL_NAME; opt VOL_SIZE (default: the pool's basesize;
+ *        smaller than basesize is refused), VOL_LIMIT
+ *   out: the volume, as VOL_GET (VOL_DEVICE is the block device node)
+ *   err: EEXIST name in use; EINVAL size below basesize; ENOENT no such pool
+ *
+ * THINBLK_CMD_VOL_SNAPSHOT  (of a volume or a snapshot; origin stays online)
+ *   in:  req POOL_NAME, VOL_ORIGIN (existing), VOL_NAME (new);
+ *        opt VOL_SIZE (>= the origin's size; default the origin's size),
+ *        VOL_LIMIT
+ *   out: the new volume, as VOL_GET
+ *
+ * THINBLK_CMD_VOL_RESIZE   in: req POOL_NAME, VOL_NAME, VOL_SIZE.  Grows
+ *        online; shrinking is refused with EINVAL.  out: the volume
+ * THINBLK_CMD_VOL_DELETE   in: req POOL_NAME, VOL_NAME.  err: EBUSY open.
+ *        Returns at once; the blocks are freed in the background.
+ * THINBLK_CMD_VOL_SET      in: req POOL_NAME, VOL_NAME, VOL_LIMIT (0 = none)
+ *        out: the volume
+ *
+ * THINBLK_CMD_VOL_GET  (doit with POOL_NAME + VOL_NAME; dump with optional
+ *        POOL_NAME filter)
+ *   out: POOL_NAME, VOL_NAME, VOL_ID (u32), VOL_DEVICE (string, "/dev/thinblkN"),
+ *        VOL_SIZE, VOL_ORIGIN (absent for a base volume), VOL_LIMIT (absent
+ *        when none), VOL_OPEN (u32 openers), VOL_REFERENCED (bytes mapped),
+ *        VOL_EXCLUSIVE (bytes deleting it would free)
+ *
+ * THINBLK_CMD_VOL_STATS  (doit with POOL_NAME + VOL_NAME; dump with optional
+ *        POOL_NAME filter)
+ *   out: POOL_NAME, VOL_NAME, STATS (nest of THINBLK_STATS_A_*, all u64)
+ *
+ * Dumps that race with a change set NLM_F_DUMP_INTR on a message; the reader
+ * should retry the dump.
+ *
+ * Events (multicast group THINBLK_MCGRP_EVENTS)
+ * ---------------------------------------------
+ * Command THINBLK_CMD_EVENT with EVENT_TYPE (u32, enum thinblk_event),
+ * EVENT_TIME (u64 ns, CLOCK_REALTIME), POOL_NAME, and when it concerns a volume
+ * VOL_NAME; details per type: VOL_ORIGIN (snapshotted), VOL_SIZE (created,
+ * resized), POOL_MODE (mode changed), DATA_USED/DATA_SIZE (low water, out of
+ * data space), ERRNO (u32, I/O error).  Events are sent in the order the
+ * changes happened.
+ */
+
+#ifndef _UAPI_LINUX_THINBLK_H
+#define _UAPI_LINUX_THINBLK_H
+
+#include <linux/types.h>
+
+#define THINBLK_GENL_NAME		"thinblk"
+#define THINBLK_GENL_VERSION		1
+#define THINBLK_MCGRP_EVENTS		"events"
+
+/* Bumped on any incompatible change of this file. */
+#define THINBLK_UAPI_VERSION		1
+
+/* Names of pools and volumes, including the NUL. */
+#define THINBLK_NAME_MAX		64
+#define THINBLK_PATH_MAX		256
+
+#define THINBLK_SECTOR_SIZE		512
+#define THINBLK_BLOCK_SIZE_MIN		(64U << 10)
+#define THINBLK_BLOCK_SIZE_MAX		(1U << 20)
+#define THINBLK_BLOCK_SIZE_DEFAULT	THINBLK_BLOCK_SIZE_MIN
+#define THINBLK_BASESIZE_DEFAULT	(10ULL << 30)
+#define THINBLK_NO_SPACE_TIMEOUT_DEFAULT 60
+#define THINBLK_NO_SPACE_TIMEOUT_MAX	3600
+
+enum thinblk_no_space {
+	THINBLK_NO_SPACE_ERROR,		/* fail writes needing a block at once */
+	THINBLK_NO_SPACE_QUEUE,		/* hold them NO_SPACE_TIMEOUT s, then fail */
+	__THINBLK_NO_SPACE_MAX
+};
+
+/* Ordered: a pool only moves down this list by itself. */
+enum thinblk_pool_mode {
+	THINBLK_MODE_WRITE,		/* read-write */
+	THINBLK_MODE_OUT_OF_DATA_SPACE,	/* allocations fail or queue */
+	THINBLK_MODE_READ_ONLY,		/* metadata can't be changed */
+	THINBLK_MODE_FAIL,		/* all I/O errors */
+	__THINBLK_MODE_MAX
+};
+
+/* THINBLK_A_POOL_FLAGS */
+#define THINBLK_POOL_F_NO_ZERO			(1U << 0) /* don't zero new blocks */
+#define THINBLK_POOL_F_NO_DISCARD_PASSDOWN	(1U << 1)
+#define THINBLK_POOL_F_ALL	(THINBLK_POOL_F_NO_ZERO | \
+				 THINBLK_POOL_F_NO_DISCARD_PASSDOWN)
+
+enum thinblk_cmd {
+	THINBLK_CMD_UNSPEC,
+	THINBLK_CMD_GET_VERSION,
+	THINBLK_CMD_POOL_CREATE,
+	THINBLK_CMD_POOL_OPEN,
+	THINBLK_CMD_POOL_CLOSE,
+	THINBLK_CMD_POOL_DESTROY,
+	THINBLK_CMD_POOL_GROW,
+	THINBLK_CMD_POOL_SET,
+	THINBLK_CMD_POOL_GET,
+	THINBLK_CMD_VOL_CREATE,
+	THINBLK_CMD_VOL_SNAPSHOT,
+	THINBLK_CMD_VOL_RESIZE,
+	THINBLK_CMD_VOL_DELETE,
+	THINBLK_CMD_VOL_SET,
+	THINBLK_CMD_VOL_GET,
+	THINBLK_CMD_VOL_STATS,
+	THINBLK_CMD_EVENT,		/* multicast only */
+	__THINBLK_CMD_MAX
+};
+#define THINBLK_CMD_MAX (__THINBLK_CMD_MAX - 1)
+
+enum thinblk_attr {
+	THINBLK_A_UNSPEC,
+	THINBLK_A_MODULE_VERSION,	/* string */
+	THINBLK_A_UAPI_VERSION,		/* u32 */
+	THINBLK_A_POOL_NAME,		/* string, < THINBLK_NAME_MAX */
+	THINBLK_A_DATA_DEV,		/* string, < THINBLK_PATH_MAX */
+	THINBLK_A_META_DEV,		/* string, < THINBLK_PATH_MAX */
+	THINBLK_A_BLOCK_SIZE,		/* u32 bytes */
+	THINBLK_A_BASESIZE,		/* u64 bytes */
+	THINBLK_A_LOW_WATER,		/* u64 bytes free */
+	THINBLK_A_LOW_WATER_PCT,	/* u8, 0..100, of the data size */
+	THINBLK_A_NO_SPACE,		/* u8, enum thinblk_no_space */
+	THINBLK_A_NO_SPACE_TIMEOUT,	/* u32 seconds, 1..MAX */
+	THINBLK_A_POOL_FLAGS,		/* u32, THINBLK_POOL_F_* */
+	THINBLK_A_POOL_MODE,		/* u8, enum thinblk_pool_mode */
+	THINBLK_A_POOL_VOLUMES,		/* u32 */
+	THINBLK_A_POOL_TRANSACTION,	/* u64 last committed transaction */
+	THINBLK_A_DATA_SIZE,		/* u64 bytes */
+	THINBLK_A_DATA_USED,		/* u64 bytes */
+	THINBLK_A_META_SIZE,		/* u64 bytes */
+	THINBLK_A_META_USED,		/* u64 bytes */
+	THINBLK_A_VOL_NAME,		/* string, < THINBLK_NAME_MAX */
+	THINBLK_A_VOL_ID,		/* u32 */
+	THINBLK_A_VOL_DEVICE,		/* string, "/dev/thinblkN" */
+	THINBLK_A_VOL_SIZE,		/* u64 bytes, multiple of 512 */
+	THINBLK_A_VOL_ORIGIN,		/* string, volume name */
+	THINBLK_A_VOL_LIMIT,		/* u64 bytes, 0 = none */
+	THINBLK_A_VOL_OPEN,		/* u32 openers */
+	THINBLK_A_VOL_REFERENCED,	/* u64 bytes */
+	THINBLK_A_VOL_EXCLUSIVE,	/* u64 bytes */
+	THINBLK_A_STATS,		/* nest, THINBLK_STATS_A_* */
+	THINBLK_A_EVENT_TYPE,		/* u32, enum thinblk_event */
+	THINBLK_A_EVENT_TIME,		/* u64 ns since the epoch */
+	THINBLK_A_ERRNO,		/* u32, positive errno */
+	THINBLK_A_PAD,
+	__THINBLK_A_MAX
+};
+#define THINBLK_A_MAX (__THINBLK_A_MAX - 1)
+
+enum thinblk_stats_attr {
+	THINBLK_STATS_A_UNSPEC,
+	THINBLK_STATS_A_READS,		/* u64 bios */
+	THINBLK_STATS_A_WRITES,		/* u64 bios */
+	THINBLK_STATS_A_READ_BYTES,	/* u64 */
+	THINBLK_STATS_A_WRITE_BYTES,	/* u64 */
+	THINBLK_STATS_A_PROVISIONED,	/* u64 blocks allocated */
+	THINBLK_STATS_A_COW,		/* u64 shared blocks broken */
+	THINBLK_STATS_A_DISCARDS,	/* u64 bios */
+	THINBLK_STATS_A_ERRORS,		/* u64 bios failed */
+	THINBLK_STATS_A_PAD,
+	__THINBLK_STATS_A_MAX
+};
+#define THINBLK_STATS_A_MAX (__THINBLK_STATS_A_MAX - 1)
+
+enum thinblk_event {
+	THINBLK_EVENT_UNSPEC,
+	THINBLK_EVENT_POOL_CREATED,
+	THINBLK_EVENT_POOL_OPENED,
+	THINBLK_EVENT_POOL_CLOSED,
+	THINBLK_EVENT_POOL_DESTROYED,
+	THINBLK_EVENT_POOL_CHANGED,	/* properties set, or grown */
+	THINBLK_EVENT_LOW_WATER,
+	THINBLK_EVENT_OUT_OF_DATA_SPACE,
+	THINBLK_EVENT_OUT_OF_META_SPACE,
+	THINBLK_EVENT_MODE_CHANGED,
+	THINBLK_EVENT_VOL_CREATED,
+	THINBLK_EVENT_VOL_SNAPSHOTTED,
+	THINBLK_EVENT_VOL_RESIZED,
+	THINBLK_EVENT_VOL_DELETED,
+	THINBLK_EVENT_VOL_CHANGED,	/* limit set */
+	THINBLK_EVENT_IO_ERROR,
+	__THINBLK_EVENT_MAX
+};
+
+#endif /* _UAPI_LINUX_THINBLK_H */

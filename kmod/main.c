@@ -1,23 +1,43 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * thinblk module entry: registers the block major and the netlink family.
+ * thinblk: thin-provisioned, copy-on-write block volumes for container hosts.
+ *
+ * Where things are:
+ *   netlink.c    the generic netlink family (uapi/linux/thinblk.h)
+ *   pool.c       pools and volumes: control operations, modes, events
+ *   volume.c     one gendisk per volume
+ *   io.c         the bio path: remap, provision, break sharing, discard
+ *   meta.c       pool metadata: superblock, volume table, commit
+ *   space_map.c  data block refcounts
+ *   radix.c      copy-on-write radix trees (mappings, volume table, refcounts)
+ *   tm.c         transaction manager and metadata block refcounts
+ *   bm.c         metadata block cache (dm-bufio) and checksums
  */
 #include <linux/module.h>
 #include <net/genetlink.h>
 #include <linux/thinblk.h>
 
 #include "netlink.h"
+#include "pool.h"
 
 #define THINBLK_VERSION "0.1.0"
 
 static int __init thinblk_init(void)
 {
-	return tb_netlink_init();
+	int r = tb_pools_init();
+
+	if (r)
+		return r;
+	r = tb_netlink_init();
+	if (r)
+		tb_pools_exit();
+	return r;
 }
 
 static void __exit thinblk_exit(void)
 {
 	tb_netlink_exit();
+	tb_pools_exit();
 }
 
 module_init(thinblk_init);

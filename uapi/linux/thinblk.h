@@ -245,4 +245,115 @@ enum thinblk_event {
 	__THINBLK_EVENT_MAX
 };
 
+
+/*
+ * On-disk format (metadata device)
+ * ================================
+ * Documentation/on-disk-format.md describes it in prose.  The metadata device
+ * is an array of THINBLK_META_BLOCK_SIZE blocks, all little-endian:
+ *
+ *   block 0                superblock (the only block ever overwritten)
+ *   blocks 1..2*R          metadata space map: R refcount blocks, each kept in
+ *                          two slots (1 + 2*i and 2 + 2*i); the superblock's
+ *                          msm_slot bitmap says which slot of block i is
+ *                          current, a commit writes the other one
+ *   the rest               copy-on-write radix-tree nodes, each with a
+ *                          refcount in the metadata space map
+ *
+ * Every block starts with struct thinblk_disk_header: crc32c (seed
+ * THINBLK_CSUM_SEED) of the block from byte 4 to its end, the block type, and
+ * the block's own number.
+ *
+ * Three kinds of radix trees hang off the superblock, all made of the same
+ * nodes: level 0 is a leaf of values, level n > 0 an array of __le64 child
+ * block numbers (0 = absent):
+ *   - the volume table, keyed by volume id, values struct thinblk_disk_volume;
+ *   - the data space map, keyed by data block, values __le32 refcounts;
+ *   - one mapping tree per volume, keyed by virtual block, values __le32
+ *     (data block + 1; 0 = never written).  Snapshots share subtrees; a node's
+ *     refcount counts its parents, a data block's refcount counts the leaves
+ *     that point at it.
+ */
+#define THINBLK_META_BLOCK_SIZE		4096
+#define THINBLK_META_MAX_BLOCKS		(4ULL << 20)	/* 16 GiB of metadata */
+#define THINBLK_SB_MAGIC		0x314b4c424e494854ULL /* "THINBLK1" */
+#define THINBLK_FORMAT_VERSION		1
+#define THINBLK_CSUM_SEED		0x7468696eU
+#define THINBLK_BLOCK_SUPER		0x53555052U	/* "SUPR" */
+#define THINBLK_BLOCK_REFCOUNT		0x52454643U	/* "REFC" */
+#define THINBLK_BLOCK_NODE		0x4e4f4445U	/* "NODE" */
+#define THINBLK_MAP_UNMAPPED		0
+#define THINBLK_NO_ORIGIN		0xffffffffU
+#define THINBLK_VOL_F_LIVE		(1U << 0)
+#define THINBLK_VOL_F_DELETING		(1U << 1)
+
+struct thinblk_disk_header {
+	__le32 csum;
+	__le32 type;			/* THINBLK_BLOCK_* */
+	__le64 blocknr;
+} __attribute__((packed));
+
+struct thinblk_disk_root {
+	__le64 block;			/* 0: empty tree */
+	__le32 depth;			/* levels above the leaves */
+	__le32 pad;
+} __attribute__((packed));
+
+/* Radix-tree node: a header, then values (leaf) or __le64 children. */
+struct thinblk_disk_node {
+	struct thinblk_disk_header hdr;
+	__le32 level;			/* 0 = leaf */
+	__le32 value_size;		/* bytes per entry */
+} __attribute__((packed));
+
+/* Metadata space map block: refcounts of THINBLK_REFCOUNTS_PER_BLOCK blocks. */
+struct thinblk_disk_refcounts {
+	struct thinblk_disk_header hdr;
+	__le32 first;			/* index of the refcount block */
+	__le32 pad;
+} __attribute__((packed));
+
+#define THINBLK_NODE_PAYLOAD \
+	(THINBLK_META_BLOCK_SIZE - sizeof(struct thinblk_disk_node))
+#define THINBLK_REFCOUNTS_PER_BLOCK \
+	((THINBLK_META_BLOCK_SIZE - sizeof(struct thinblk_disk_refcounts)) / 4)
+
+struct thinblk_disk_volume {
+	struct thinblk_disk_root root;	/* mapping tree */
+	__le64 size;			/* virtual size, bytes */
+	__le64 limit;			/* allocation limit, bytes; 0 = none */
+	__le64 mapped;			/* blocks in the mapping tree */
+	__le64 owned;			/* blocks this volume allocated and holds */
+	__le64 ctime;			/* creation, ns since the epoch */
+	__le32 origin;			/* volume id, or THINBLK_NO_ORIGIN */
+	__le32 flags;			/* THINBLK_VOL_F_* */
+	char name[THINBLK_NAME_MAX];
+} __attribute__((packed));
+
+#define THINBLK_SB_SLOT_BYTES		2048
+
+struct thinblk_disk_superblock {
+	struct thinblk_disk_header hdr;
+	__le64 magic;			/* THINBLK_SB_MAGIC */
+	__le32 version;			/* THINBLK_FORMAT_VERSION */
+	__le32 meta_block_size;
+	__le64 transaction;		/* bumped by every commit */
+	__le64 nr_meta_blocks;
+	__le64 nr_data_blocks;
+	__le64 data_allocated;		/* data blocks with refcount > 0 */
+	__le32 data_block_size;		/* bytes */
+	__le32 pool_flags;		/* THINBLK_POOL_F_* */
+	__le64 basesize;
+	__le64 low_water;		/* bytes */
+	__le32 no_space;		/* enum thinblk_no_space */
+	__le32 no_space_timeout;	/* seconds */
+	__le32 next_volume_id;
+	__le32 msm_blocks;		/* R, refcount blocks */
+	__le64 ctime;
+	struct thinblk_disk_root data_sm;
+	struct thinblk_disk_root volumes;
+	char name[THINBLK_NAME_MAX];	/* pool name at creation */
+	__u8 msm_slot[THINBLK_SB_SLOT_BYTES]; /* bit i: slot of refcount block i */
+} __attribute__((packed));
+
 #endif /* _UAPI_LINUX_THINBLK_H */

@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The I/O path of thin volumes.
+ *
+ * Bios are split at data-block boundaries by the block layer (chunk_sectors),
+ * so each one touches a single block.  Then:
+ *
+ *   read, block mapped       remapped to the data device in the submitter's
+ *                            context (no worker hop, metadata lock shared),
+ *                            when the metadata blocks on the way are cached;
+ *                            else the worker looks it up (bio submission
+ *                            must not wait for metadata I/O)
+ *   read, block unmapped     zero-filled and completed at once
+ *   write, block mapped and  remapped through a clone, whose completion ends
+ *   not shared               the in-flight count snapshots wait for
+ *   anything else            queued for the pool's ordered worker:
+ *                            provisioning, breaking sharing, discard, flush,
+ *                            FUA
+ *
+ * Provisioning (worker): allocate a data block; for a write that does not
+ * cover the block, copy the old shared block or zero the new one; write the
+ * bio to the new block and wait; only then insert the mapping.  Until that
+ * insertion readers see the old contents (zeros, or the shared block), never
+ * a block being written, and because one worker provisions for the whole
+ * pool two writes never race for the same block.  The new mapping reaches
+ * the disk with the next commit, which flushes the data device first: that
+ * is what REQ_PREFLUSH and REQ_FUA wait for.
+ *
+ * Snapshots: every write counts in vol->inflight_writes from submission to
+ * completion.  To snapshot, the pool freezes the origin (new writes wait on
+ * vol->frozen_bios), waits for the count to reach zero, shares the mapping
+ * tree, and resubmits the held writes.
+ */
+#include <linux/blkdev.h>
+#include <linux/highmem.h>
+#include <linux/slab.h>
+
+#include "pool.h"
+
+/* A write remapped to the data device; lives in the clone's front pad. */
+struct tb_io {
+	struct tb_volume *vol;
+	struct bio *orig;
+	struct bio clone;
+};
+
+static u64 tb_bio_block(struct tb_pool *pool, struct bio *bio)
+{
+	return bio->bi_iter.bi_sector >> pool->block_shift;
+}
+
+static sector_t tb_bio_offset(struct tb_pool *pool, struct bio *bio)
+{
+	return bio->bi_iter.bi_sector & ((1U << pool->block_shift) - 1);
+}
+
+static sector_t tb_remapped_sector(struct tb_pool *pool, struct bio *bio,
+				   u64 dblock)
+{
+	return tb_block_to_sector(pool, dblock) + tb_bio_offset(pool, bio);
+}
+
+static void tb_bio_fail(struct tb_volume *vol, struct bio *bio,
+			blk_status_t status)
+{
+	atomic64_inc(&vol->stats.errors);
+	bio->bi_status = status;
+	bio_endio(bio);
+}
+
+static void tb_account(struct tb_volume *vol, struct bio *bio)
+{
+	if (bio_op(bio) == REQ_OP_READ) {
+		atomic64_inc(&vol->stats.reads);
+		atomic64_add(bio->bi_iter.bi_size, &vol->stats.read_bytes);
+	} else if (bio_op(bio) == REQ_OP_WRITE && bio->bi_iter.bi_size) {
+		atomic64_inc(&vol->stats.writes);
+		atomic64_add(bio->bi_iter.bi_size, &vol->stats.write_bytes);
+	} else if (bio_op(bio) == REQ_OP_DISCARD) {
+		atomic64_inc(&vol->stats.discards);
+	}
+}
+
+void tb_write_end(struct tb_volume *vol)
+{
+	if (atomic_dec_and_test(&vol->inflight_writes))
+		wake_up(&vol->inflight_wait);
+}
+
+/* Count a write in flight, or hold it while a snapshot is being taken. */
+static bool tb_write_begin(struct tb_volume *vol, struct bio *bio)
+{
+	bool ok;
+
+	spin_lock(&vol->freeze_lock);
+	ok = !vol->frozen;
+	if (ok)
+		atomic_inc(&vol->inflight_writes);
+	else
+		bio_list_add(&vol->frozen_bios, bio);
+	spin_unlock(&vol->freeze_lock);
+	return ok;
+}
+
+static void tb_clone_endio(struct bio *clone)
+{
+	struct tb_io *io = container_of(clone, struct tb_io, clone);
+	struct tb_volume *vol = io->vol;
+	struct bio *orig = io->orig;
+
+	orig->bi_status = clone->bi_status;
+	if (clone->bi_status)
+		atomic64_inc(&vol->stats.errors);
+	bio_put(clone);
+	tb_write_end(vol);
+	bio_endio(orig);
+}
+
+static struct bio *tb_clone(struct tb_volume *vol, struct bio *bio, u64 dblock)
+{
+	struct tb_pool *pool = vol->pool;
+	struct bio *clone;
+	struct tb_io *io;
+
+	clone = bio_alloc_clone(pool->data_bdev, bio, GFP_NOIO,
+				&pool->clone_bs);
+	if (!clone)
+		return NULL;
+	clone->bi_iter.bi_sector = tb_remapped_sector(pool, bio, dblock);
+	io = container_of(clone, struct tb_io, clone);
+	io->vol = vol;
+	io->orig = bio;
+	return clone;
+}
+
+/* Send a write to @dblock; completes @bio and the in-flight count. */
+static void tb_remap_write(struct tb_volume *vol, struct bio *bio, u64 dblock)
+{
+	struct bio *clone = tb_clone(vol, bio, dblock);
+
+	if (!clone) {
+		tb_write_end(vol);
+		tb_bio_fail(vol, bio, BLK_STS_RESOURCE);
+		return;
+	}
+	clone->bi_end_io = tb_clone_endio;
+	submit_bio_noacct(clone);
+}
+
+/* Write @bio to @dblock and wait; the caller completes @bio. */
+static int tb_write_sync(struct tb_volume *vol, struct bio *bio, u64 dblock)
+{
+	struct bio *clone = tb_clone(vol, bio, dblock);
+	int r;
+
+	if (!clone)
+		return -ENOMEM;
+	r = submit_bio_wait(clone);
+	bio_put(clone);
+	return r;
+}
+
+static void tb_map_read(struct tb_volume *vol, struct bio *bio, bool can_block)
+{
+	struct tb_pool *pool = vol->pool;
+	u64 dblock;
+	int r;
+
+	r = tb_meta_lookup(pool->meta, vol->mv, tb_bio_block(pool, bio),
+			   can_block, &dblock, NULL);
+	if (r == -EWOULDBLOCK) {
+		tb_pool_defer(pool, bio);
+		return;
+	}
+	if (r == -ENODATA) {
+		zero_fill_bio(bio);
+		bio_endio(bio);
+		return;
+	}
+	if (r) {
+		tb_bio_fail(vol, bio, errno_to_blk_status(r));
+		return;
+	}
+	bio_set_dev(bio, pool->data_bdev);
+	bio->bi_iter.bi_sector = tb_remapped_sector(pool, bio, dblock);
+	submit_bio_noacct(bio);
+}
+
+static void tb_map_write(struct tb_volume *vol, struct bio *bio)
+{
+	struct tb_pool *pool = vol->pool;
+	bool exclusive;
+	u64 dblock;
+	int r;
+
+	if (!tb_write_begin(vol, bio))
+		return;
+	if (bio->bi_opf & (REQ_PREFLUSH | REQ_FUA)) {
+		tb_pool_defer(pool, bio);
+		return;
+	}
+	r = tb_meta_lookup(pool->meta, vol->mv, tb_bio_block(pool, bio), false,
+			   &dblock, &exclusive);
+	if (!r && exclusive) {
+		tb_remap_write(vol, bio, dblock);
+	} else if (!r || r == -ENODATA || r == -EWOULDBLOCK) {
+		tb_pool_defer(pool, bio);
+	} else {
+		tb_write_end(vol);
+		tb_bio_fail(vol, bio, errno_to_blk_status(r));
+	}
+}
+
+void tb_submit_bio(struct bio *bio)
+{
+	struct tb_volume *vol = bio->bi_bdev->bd_disk->private_data;
+	struct tb_pool *pool = vol->pool;
+
+	bio = bio_split_to_limits(bio);
+	if (!bio)
+		return;
+	tb_account(vol, bio);
+	if (READ_ONCE(pool->mode) == THINBLK_MODE_FAIL) {
+		tb_bio_fail(vol, bio, BLK_STS_IOERR);
+		return;
+	}
+	switch (bio_op(bio)) {
+	case REQ_OP_READ:
+		tb_map_read(vol, bio, false);
+		break;
+	case REQ_OP_WRITE:
+		tb_map_write(vol, bio);
+		break;
+	case REQ_OP_DISCARD:
+		tb_pool_defer(pool, bio);
+		break;
+	case REQ_OP_FLUSH:
+		tb_pool_defer(pool, bio);
+		break;
+	default:
+		tb_bio_fail(vol, bio, BLK_STS_NOTSUPP);
+	}
+}
+
+/* The snapshot is taken: let the held writes go. */
+void tb_vol_thaw(struct tb_volume *vol)
+{
+	struct bio_list held;
+	struct bio *bio;
+
+	spin_lock(&vol->freeze_lock);
+	vol->frozen = false;
+	held = vol->frozen_bios;
+	bio_list_init(&vol->frozen_bios);
+	spin_unlock(&vol->freeze_lock);
+	while ((bio = bio_list_pop(&held)))
+		tb_map_write(vol, bio);
+}
+
+/* Hold new writes and wait for those in flight: the origin is stable. */
+void tb_vol_freeze(struct tb_volume *vol)
+{
+	spin_lock(&vol->freeze_lock);
+	vol->frozen = true;
+	spin_unlock(&vol->freeze_lock);
+	wait_event(vol->inflight_wait, !atomic_read(&vol->inflight_writes));
+}
+
+/* The worker's side */
+
+static int tb_copy_block(struct tb_pool *pool, u64 from, u64 to)
+{
+	unsigned int i, nr = pool->block_size >> PAGE_SHIFT;
+	enum req_op ops[] = { REQ_OP_READ, REQ_OP_WRITE };
+	u64 blocks[] = { from, to };
+	struct bio *bio;
+	int r = 0, step;
+
+	for (step = 0; step < ARRAY_SIZE(ops) && !r; step++) {
+		bio = bio_alloc(pool->data_bdev, nr, ops[step], GFP_NOIO);
+		bio->bi_iter.bi_sector = tb_block_to_sector(pool, blocks[step]);
+		for (i = 0; i < nr; i++)
+			__bio_add_page(bio, pool->copy_pages[i], PAGE_SIZE, 0);
+		r = submit_bio_wait(bio);
+		bio_put(bio);
+	}
+	return r;
+}
+
+static int tb_prepare_block(struct tb_pool *pool, struct bio *bio, u64 old,
+			    u64 new)
+{
+	if (bio->bi_iter.bi_size == pool->block_size)
+		return 0;
+	if (old != U64_MAX)
+		return tb_copy_block(pool, old, new);
+	if (!pool->zero)
+		return 0;
+	return blkdev_issue_zeroout(pool->data_bdev,
+				    tb_block_to_sector(pool, new),
+				    tb_block_to_sector(pool, 1), GFP_NOIO,
+				    BLKDEV_ZERO_NOUNMAP);
+}
+
+static blk_status_t tb_provision_error(struct tb_pool *pool, int r)
+{
+	if (r == -EDQUOT)
+		return BLK_STS_NOSPC;
+	pr_err("thinblk: pool %s: metadata error %d, going read-only\n",
+	       pool->name, r);
+	tb_pool_set_mode(pool, THINBLK_MODE_READ_ONLY);
+	return BLK_STS_IOERR;
+}
+
+/* Allocate, fill and map a new block for @bio; 0 or a status to fail with. */
+static blk_status_t tb_provision(struct tb_volume *vol, struct bio *bio)
+{
+	struct tb_pool *pool = vol->pool;
+	u64 vblock = tb_bio_block(pool, bio), new, old;
+	int r;
+
+	if (READ_ONCE(pool->mode) >= THINBLK_MODE_READ_ONLY)
+		return BLK_STS_IOERR;
+	r = tb_meta_provision(pool->meta, vol->mv, vblock, &new, &old);
+	if (r == -ENOSPC) {
+		tb_pool_no_space(pool, bio);
+		return BLK_STS_AGAIN;	/* queued or failed by the pool */
+	}
+	if (r)
+		return tb_provision_error(pool, r);
+	r = tb_prepare_block(pool, bio, old, new);
+	if (!r)
+		r = tb_write_sync(vol, bio, new);
+	if (r) {
+		tb_meta_unprovision(pool->meta, vol->mv, new);
+		return errno_to_blk_status(r);
+	}
+	r = tb_meta_insert(pool->meta, vol->mv, vblock, new);
+	if (r)
+		return tb_provision_error(pool, r);
+	atomic64_inc(old == U64_MAX ? &vol->stats.provisioned : &vol->stats.cow);
+	tb_pool_check_low_water(pool);
+	return BLK_STS_OK;
+}
+
+static void tb_process_write(struct tb_volume *vol, struct bio *bio)
+{
+	struct tb_pool *pool = vol->pool;
+	blk_status_t status = BLK_STS_OK;
+	bool exclusive;
+	u64 dblock;
+	int r;
+
+	r = tb_meta_lookup(pool->meta, vol->mv, tb_bio_block(pool, bio), true,
+			   &dblock, &exclusive);
+	if (!r && exclusive) {
+		r = tb_write_sync(vol, bio, dblock);
+		status = errno_to_blk_status(r);
+	} else if (!r || r == -ENODATA) {
+		status = tb_provision(vol, bio);
+		if (status == BLK_STS_AGAIN)
+			return;
+	} else {
+		status = errno_to_blk_status(r);
+	}
+	if (!status && (bio->bi_opf & REQ_FUA) && tb_pool_commit(pool))
+		status = BLK_STS_IOERR;
+	tb_write_end(vol);
+	if (status)
+		tb_bio_fail(vol, bio, status);
+	else
+		bio_endio(bio);
+}
+
+static void tb_process_discard(struct tb_volume *vol, struct bio *bio)
+{
+	struct tb_pool *pool = vol->pool;
+	sector_t start = bio->bi_iter.bi_sector;
+	sector_t end = bio_end_sector(bio);
+	u64 b = DIV_ROUND_UP_ULL(start, 1U << pool->block_shift);
+	u64 last = end >> pool->block_shift;
+	int r = 0;
+
+	if (READ_ONCE(pool->mode) >= THINBLK_MODE_READ_ONLY)
+		r = -EIO;
+	for (; b < last && !r; b++)
+		r = tb_meta_unmap(pool->meta, vol->mv, b);
+	if (r)
+		tb_bio_fail(vol, bio, errno_to_blk_status(r));
+	else
+		bio_endio(bio);
+}
+
+static void tb_process(struct tb_pool *pool, struct bio *bio)
+{
+	struct tb_volume *vol = bio->bi_bdev->bd_disk->private_data;
+	bool is_write = bio_op(bio) == REQ_OP_WRITE;
+
+	if (bio->bi_opf & REQ_PREFLUSH) {
+		if (tb_pool_commit(pool)) {
+			if (is_write)
+				tb_write_end(vol);
+			tb_bio_fail(vol, bio, BLK_STS_IOERR);
+			return;
+		}
+		bio->bi_opf &= ~REQ_PREFLUSH;
+		if (!bio_sectors(bio)) {
+			if (is_write)
+				tb_write_end(vol);
+			bio_endio(bio);
+			return;
+		}
+	}
+	if (bio_op(bio) == REQ_OP_DISCARD)
+		tb_process_discard(vol, bio);
+	else if (is_write)
+		tb_process_write(vol, bio);
+	else if (bio_op(bio) == REQ_OP_READ)
+		tb_map_read(vol, bio, true);
+	else
+		bio_endio(bio);
+}
+
+void tb_pool_worker(struct work_struct *w)
+{
+	struct tb_pool *pool = container_of(w, struct tb_pool, worker);
+	struct bio *bio;
+
+	for (;;) {
+		spin_lock_irq(&pool->bio_lock);
+		bio = bio_list_pop(&pool->deferred);
+		spin_unlock_irq(&pool->bio_lock);
+		if (!bio)
+			break;
+		tb_process(pool, bio);
+		cond_resched();
+	}
+}
+
+int tb_io_pool_init(struct tb_pool *pool)
+{
+	unsigned int i, nr = pool->block_size >> PAGE_SHIFT;
+	int r;
+
+	r = bioset_init(&pool->clone_bs, BIO_POOL_SIZE,
+			offsetof(struct tb_io, clone), 0);
+	if (r)
+		return r;
+	pool->copy_pages = kcalloc(nr, sizeof(struct page *), GFP_KERNEL);
+	if (!pool->copy_pages)
+		goto bad;
+	for (i = 0; i < nr; i++) {
+		pool->copy_pages[i] = alloc_page(GFP_KERNEL);
+		if (!pool->copy_pages[i])
+			goto bad;
+	}
+	return 0;
+bad:
+	tb_io_pool_exit(pool);
+	return -ENOMEM;
+}
+
+void tb_io_pool_exit(struct tb_pool *pool)
+{
+	unsigned int i, nr = pool->block_size >> PAGE_SHIFT;
+
+	if (pool->copy_pages) {
+		for (i = 0; i < nr; i++)
+			if (pool->copy_pages[i])
+				__free_page(pool->copy_pages[i]);
+		kfree(pool->copy_pages);
+		pool->copy_pages = NULL;
+	}
+	bioset_exit(&pool->clone_bs);
+}

@@ -1,0 +1,734 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Pool metadata and the commit protocol.  See meta.h, and
+ * Documentation/on-disk-format.md for the layout.
+ *
+ * Commit: (1) write the changed volume records into the volume table,
+ * (2) flush the data device, so every block a new mapping points at is
+ * durable, (3) write the metadata space map into its alternate slots and all
+ * dirty blocks, flush, (4) write the superblock (new roots, slot bitmap,
+ * transaction + 1), flush.  A crash before (4) completes leaves the previous
+ * superblock, whose blocks were never overwritten.
+ */
+#include <linux/slab.h>
+#include <linux/xarray.h>
+#include <linux/timekeeping.h>
+
+#include "meta.h"
+#include "space_map.h"
+
+#define TB_SB_BLOCK 0
+
+struct tb_meta {
+	/* Protects everything here and in the tb_mvols; see meta.h. */
+	struct rw_semaphore lock;
+	struct block_device *data_bdev;
+	struct tb_bm *bm;
+	struct tb_tm *tm;
+	struct tb_dsm *dsm;
+	struct tb_radix vol_tree;	/* id -> struct thinblk_disk_volume */
+	struct tb_radix_root vol_root;
+	struct tb_radix map_tree;	/* vblock -> data block + 1 */
+	struct xarray vols;		/* id -> struct tb_mvol, live or deleting */
+	struct tb_meta_settings settings;
+	char name[THINBLK_NAME_MAX];
+	u64 transaction;
+	u64 ctime;
+	u32 next_id;
+	bool dirty;			/* changes since the last commit */
+	void (*free_hook)(void *arg, u64 b, u64 len);
+	void *free_arg;
+};
+
+static int tb_map_inc(void *ctx, const void *value)
+{
+	struct tb_meta *m = ctx;
+
+	return tb_dsm_inc(m->dsm, le32_to_cpup(value) - 1);
+}
+
+static int tb_map_dec(void *ctx, const void *value)
+{
+	struct tb_meta *m = ctx;
+
+	return tb_dsm_dec(m->dsm, le32_to_cpup(value) - 1, NULL);
+}
+
+static struct tb_meta *tb_meta_alloc(struct block_device *meta_bdev,
+				     struct block_device *data_bdev)
+{
+	u64 nr = min_t(u64, THINBLK_META_MAX_BLOCKS,
+		       bdev_nr_bytes(meta_bdev) / THINBLK_META_BLOCK_SIZE);
+	struct tb_meta *m = kzalloc(sizeof(*m), GFP_KERNEL);
+	int r = -ENOMEM;
+
+	if (!m)
+		return ERR_PTR(-ENOMEM);
+	init_rwsem(&m->lock);
+	xa_init(&m->vols);
+	m->data_bdev = data_bdev;
+	m->bm = tb_bm_create(meta_bdev, nr);
+	if (IS_ERR(m->bm)) {
+		r = PTR_ERR(m->bm);
+		goto bad_bm;
+	}
+	m->tm = tb_tm_create(m->bm);
+	if (IS_ERR(m->tm)) {
+		r = PTR_ERR(m->tm);
+		goto bad_tm;
+	}
+	tb_radix_init(&m->vol_tree, m->tm, sizeof(struct thinblk_disk_volume),
+		      NULL, NULL, NULL);
+	tb_radix_init(&m->map_tree, m->tm, sizeof(__le32), tb_map_inc,
+		      tb_map_dec, m);
+	return m;
+
+bad_tm:
+	tb_bm_destroy(m->bm);
+bad_bm:
+	kfree(m);
+	return ERR_PTR(r);
+}
+
+void tb_meta_close(struct tb_meta *m)
+{
+	struct tb_mvol *v;
+	unsigned long id;
+
+	xa_for_each(&m->vols, id, v)
+		kfree(v);
+	xa_destroy(&m->vols);
+	if (m->dsm)
+		tb_dsm_destroy(m->dsm);
+	tb_tm_destroy(m->tm);
+	tb_bm_destroy(m->bm);
+	kfree(m);
+}
+
+static void tb_root_to_disk(struct thinblk_disk_root *d,
+			    const struct tb_radix_root *r)
+{
+	d->block = cpu_to_le64(r->block);
+	d->depth = cpu_to_le32(r->depth);
+	d->pad = 0;
+}
+
+static void tb_root_from_disk(struct tb_radix_root *r,
+			      const struct thinblk_disk_root *d)
+{
+	r->block = le64_to_cpu(d->block);
+	r->depth = le32_to_cpu(d->depth);
+}
+
+static void tb_fill_superblock(struct tb_meta *m,
+			       struct thinblk_disk_superblock *sb)
+{
+	struct tb_meta_settings *s = &m->settings;
+	struct tb_radix_root dsm_root = tb_dsm_root(m->dsm);
+
+	sb->magic = cpu_to_le64(THINBLK_SB_MAGIC);
+	sb->version = cpu_to_le32(THINBLK_FORMAT_VERSION);
+	sb->meta_block_size = cpu_to_le32(THINBLK_META_BLOCK_SIZE);
+	sb->transaction = cpu_to_le64(m->transaction + 1);
+	sb->nr_meta_blocks = cpu_to_le64(tb_bm_nr_blocks(m->bm));
+	sb->nr_data_blocks = cpu_to_le64(tb_dsm_nr_blocks(m->dsm));
+	sb->data_allocated = cpu_to_le64(tb_dsm_nr_allocated(m->dsm));
+	sb->data_block_size = cpu_to_le32(s->block_size);
+	sb->pool_flags = cpu_to_le32(s->flags);
+	sb->basesize = cpu_to_le64(s->basesize);
+	sb->low_water = cpu_to_le64(s->low_water);
+	sb->no_space = cpu_to_le32(s->no_space);
+	sb->no_space_timeout = cpu_to_le32(s->no_space_timeout);
+	sb->next_volume_id = cpu_to_le32(m->next_id);
+	sb->ctime = cpu_to_le64(m->ctime);
+	tb_root_to_disk(&sb->data_sm, &dsm_root);
+	tb_root_to_disk(&sb->volumes, &m->vol_root);
+	memcpy(sb->name, m->name, sizeof(sb->name));
+}
+
+static void tb_vol_to_disk(struct thinblk_disk_volume *d,
+			   const struct tb_mvol *v)
+{
+	tb_root_to_disk(&d->root, &v->root);
+	d->size = cpu_to_le64(v->size);
+	d->limit = cpu_to_le64(v->limit);
+	d->mapped = cpu_to_le64(v->mapped);
+	d->owned = cpu_to_le64(v->owned);
+	d->ctime = cpu_to_le64(v->ctime);
+	d->origin = cpu_to_le32(v->origin);
+	d->flags = cpu_to_le32(v->flags);
+	memcpy(d->name, v->name, sizeof(d->name));
+}
+
+static int tb_write_vol_record(struct tb_meta *m, struct tb_mvol *v)
+{
+	struct tb_radix_slot slot;
+	int r;
+
+	r = tb_radix_writable(&m->vol_tree, &m->vol_root, v->id, &slot);
+	if (r)
+		return r;
+	if (v->flags)
+		tb_vol_to_disk(slot.value, v);
+	else
+		memset(slot.value, 0, sizeof(struct thinblk_disk_volume));
+	tb_radix_put(&slot);
+	v->dirty = false;
+	return 0;
+}
+
+static int __tb_meta_commit(struct tb_meta *m)
+{
+	struct thinblk_disk_superblock *sb;
+	struct dm_buffer *buf;
+	struct tb_mvol *v;
+	unsigned long id;
+	int r;
+
+	lockdep_assert_held_write(&m->lock);
+	xa_for_each(&m->vols, id, v) {
+		if (!v->dirty)
+			continue;
+		r = tb_write_vol_record(m, v);
+		if (r)
+			return r;
+	}
+	r = blkdev_issue_flush(m->data_bdev);
+	if (r)
+		return r;
+	r = tb_bm_new(m->bm, TB_SB_BLOCK, THINBLK_BLOCK_SUPER, &buf,
+		      (void **)&sb);
+	if (r)
+		return r;
+	tb_fill_superblock(m, sb);
+	r = tb_tm_pre_commit(m->tm, sb);
+	if (r) {
+		tb_bm_release(buf);
+		return r;
+	}
+	/* Only now may the superblock reach the disk. */
+	tb_bm_dirty(buf);
+	tb_bm_release(buf);
+	r = tb_bm_flush(m->bm);
+	if (r)
+		return r;
+	m->transaction++;
+	m->dirty = false;
+	tb_tm_post_commit(m->tm);
+	tb_dsm_commit_done(m->dsm, m->free_hook, m->free_arg);
+	return 0;
+}
+
+int tb_meta_commit(struct tb_meta *m)
+{
+	int r = 0;
+
+	down_write(&m->lock);
+	if (m->dirty)
+		r = __tb_meta_commit(m);
+	up_write(&m->lock);
+	return r;
+}
+
+bool tb_meta_needs_commit(struct tb_meta *m)
+{
+	return READ_ONCE(m->dirty);
+}
+
+void tb_meta_set_free_hook(struct tb_meta *m,
+			   void (*fn)(void *arg, u64 b, u64 len), void *arg)
+{
+	down_write(&m->lock);
+	m->free_hook = fn;
+	m->free_arg = arg;
+	up_write(&m->lock);
+}
+
+static u64 tb_data_blocks(struct block_device *data, u32 block_size)
+{
+	return div_u64(bdev_nr_bytes(data), block_size);
+}
+
+int tb_meta_format(struct block_device *meta_bdev,
+		   struct block_device *data_bdev, const char *name,
+		   const struct tb_meta_settings *s, struct tb_meta **out)
+{
+	struct tb_radix_root empty = { 0, 0 };
+	u64 nr_data = tb_data_blocks(data_bdev, s->block_size);
+	struct tb_meta *m;
+	int r;
+
+	BUILD_BUG_ON(sizeof(struct thinblk_disk_superblock) >
+		     THINBLK_META_BLOCK_SIZE);
+	BUILD_BUG_ON(sizeof(struct thinblk_disk_volume) != 128);
+	if (!nr_data)
+		return -ENOSPC;
+	m = tb_meta_alloc(meta_bdev, data_bdev);
+	if (IS_ERR(m))
+		return PTR_ERR(m);
+	r = tb_tm_format(m->tm);
+	if (r)
+		goto bad;
+	m->dsm = tb_dsm_create(m->tm, nr_data, &empty, 0);
+	if (IS_ERR(m->dsm)) {
+		r = PTR_ERR(m->dsm);
+		m->dsm = NULL;
+		goto bad;
+	}
+	m->settings = *s;
+	strscpy(m->name, name, sizeof(m->name));
+	m->ctime = ktime_get_real_ns();
+	m->transaction = 0;
+	down_write(&m->lock);
+	r = __tb_meta_commit(m);
+	up_write(&m->lock);
+	if (r)
+		goto bad;
+	*out = m;
+	return 0;
+bad:
+	tb_meta_close(m);
+	return r;
+}
+
+static int tb_check_superblock(struct tb_meta *m,
+			       const struct thinblk_disk_superblock *sb)
+{
+	u32 bs = le32_to_cpu(sb->data_block_size);
+
+	if (le64_to_cpu(sb->magic) != THINBLK_SB_MAGIC) {
+		pr_err("thinblk: not a thinblk metadata device\n");
+		return -EINVAL;
+	}
+	if (le32_to_cpu(sb->version) != THINBLK_FORMAT_VERSION ||
+	    le32_to_cpu(sb->meta_block_size) != THINBLK_META_BLOCK_SIZE) {
+		pr_err("thinblk: unsupported metadata version %u\n",
+		       le32_to_cpu(sb->version));
+		return -EINVAL;
+	}
+	if (le64_to_cpu(sb->nr_meta_blocks) != tb_bm_nr_blocks(m->bm)) {
+		pr_err("thinblk: metadata device size changed\n");
+		return -EINVAL;
+	}
+	if (!is_power_of_2(bs) || bs < THINBLK_BLOCK_SIZE_MIN ||
+	    bs > THINBLK_BLOCK_SIZE_MAX) {
+		pr_err("thinblk: superblock: bad data block size %u\n", bs);
+		return -EUCLEAN;
+	}
+	if (tb_data_blocks(m->data_bdev, bs) < le64_to_cpu(sb->nr_data_blocks)) {
+		pr_err("thinblk: data device is smaller than the pool\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void tb_settings_from_disk(struct tb_meta_settings *s,
+				  const struct thinblk_disk_superblock *sb)
+{
+	s->block_size = le32_to_cpu(sb->data_block_size);
+	s->flags = le32_to_cpu(sb->pool_flags);
+	s->basesize = le64_to_cpu(sb->basesize);
+	s->low_water = le64_to_cpu(sb->low_water);
+	s->no_space = le32_to_cpu(sb->no_space);
+	s->no_space_timeout = le32_to_cpu(sb->no_space_timeout);
+}
+
+static int tb_load_vol(void *arg, u64 id, const void *value, bool shared)
+{
+	const struct thinblk_disk_volume *d = value;
+	struct tb_meta *m = arg;
+	struct tb_mvol *v;
+	int r;
+
+	v = kzalloc(sizeof(*v), GFP_KERNEL);
+	if (!v)
+		return -ENOMEM;
+	v->id = id;
+	tb_root_from_disk(&v->root, &d->root);
+	v->size = le64_to_cpu(d->size);
+	v->limit = le64_to_cpu(d->limit);
+	v->mapped = le64_to_cpu(d->mapped);
+	v->owned = le64_to_cpu(d->owned);
+	v->ctime = le64_to_cpu(d->ctime);
+	v->origin = le32_to_cpu(d->origin);
+	v->flags = le32_to_cpu(d->flags);
+	memcpy(v->name, d->name, sizeof(v->name));
+	v->name[THINBLK_NAME_MAX - 1] = 0;
+	r = xa_insert(&m->vols, id, v, GFP_KERNEL);
+	if (r)
+		kfree(v);
+	return r;
+}
+
+static int tb_meta_load(struct tb_meta *m)
+{
+	struct thinblk_disk_superblock *sb;
+	struct tb_radix_root dsm_root;
+	struct dm_buffer *buf;
+	int r;
+
+	r = tb_bm_read(m->bm, TB_SB_BLOCK, THINBLK_BLOCK_SUPER, true, &buf,
+		       (void **)&sb);
+	if (r)
+		return r;
+	r = tb_check_superblock(m, sb);
+	if (r)
+		goto out;
+	r = tb_tm_open(m->tm, sb);
+	if (r)
+		goto out;
+	tb_settings_from_disk(&m->settings, sb);
+	m->transaction = le64_to_cpu(sb->transaction);
+	m->ctime = le64_to_cpu(sb->ctime);
+	m->next_id = le32_to_cpu(sb->next_volume_id);
+	memcpy(m->name, sb->name, sizeof(m->name));
+	m->name[THINBLK_NAME_MAX - 1] = 0;
+	tb_root_from_disk(&dsm_root, &sb->data_sm);
+	tb_root_from_disk(&m->vol_root, &sb->volumes);
+	m->dsm = tb_dsm_create(m->tm, le64_to_cpu(sb->nr_data_blocks),
+			       &dsm_root, le64_to_cpu(sb->data_allocated));
+	if (IS_ERR(m->dsm)) {
+		r = PTR_ERR(m->dsm);
+		m->dsm = NULL;
+	}
+out:
+	tb_bm_release(buf);
+	if (!r)
+		r = tb_radix_walk(&m->vol_tree, &m->vol_root, false,
+				  tb_load_vol, m);
+	return r;
+}
+
+int tb_meta_open(struct block_device *meta_bdev,
+		 struct block_device *data_bdev, struct tb_meta **out)
+{
+	struct tb_meta *m = tb_meta_alloc(meta_bdev, data_bdev);
+	int r;
+
+	if (IS_ERR(m))
+		return PTR_ERR(m);
+	r = tb_meta_load(m);
+	if (r) {
+		tb_meta_close(m);
+		return r;
+	}
+	*out = m;
+	return 0;
+}
+
+void tb_meta_get_settings(struct tb_meta *m, struct tb_meta_settings *s)
+{
+	down_read(&m->lock);
+	*s = m->settings;
+	up_read(&m->lock);
+}
+
+void tb_meta_set_settings(struct tb_meta *m, const struct tb_meta_settings *s)
+{
+	down_write(&m->lock);
+	m->settings = *s;
+	m->dirty = true;
+	up_write(&m->lock);
+}
+
+void tb_meta_usage(struct tb_meta *m, struct tb_meta_usage *u)
+{
+	down_read(&m->lock);
+	u->data_blocks = tb_dsm_nr_blocks(m->dsm);
+	u->data_used = tb_dsm_nr_allocated(m->dsm);
+	u->meta_blocks = tb_bm_nr_blocks(m->bm);
+	u->meta_used = tb_tm_nr_used(m->tm);
+	u->transaction = m->transaction;
+	up_read(&m->lock);
+}
+
+int tb_meta_grow_data(struct tb_meta *m, u64 nr_blocks)
+{
+	int r;
+
+	down_write(&m->lock);
+	r = tb_dsm_resize(m->dsm, nr_blocks);
+	if (!r)
+		m->dirty = true;
+	up_write(&m->lock);
+	return r;
+}
+
+int tb_meta_for_each_vol(struct tb_meta *m,
+			 int (*fn)(void *arg, struct tb_mvol *v), void *arg)
+{
+	struct tb_mvol *v;
+	unsigned long id;
+	int r = 0;
+
+	down_read(&m->lock);
+	xa_for_each(&m->vols, id, v) {
+		if (!(v->flags & THINBLK_VOL_F_LIVE))
+			continue;
+		r = fn(arg, v);
+		if (r)
+			break;
+	}
+	up_read(&m->lock);
+	return r;
+}
+
+int tb_meta_create_vol(struct tb_meta *m, const char *name, u64 size,
+		       u64 limit, struct tb_mvol *origin, struct tb_mvol **out)
+{
+	struct tb_mvol *v = kzalloc(sizeof(*v), GFP_KERNEL);
+	int r;
+
+	if (!v)
+		return -ENOMEM;
+	strscpy(v->name, name, sizeof(v->name));
+	v->size = size;
+	v->limit = limit;
+	v->ctime = ktime_get_real_ns();
+	v->flags = THINBLK_VOL_F_LIVE;
+	v->origin = THINBLK_NO_ORIGIN;
+	v->dirty = true;
+
+	down_write(&m->lock);
+	if (m->next_id == THINBLK_NO_ORIGIN) {
+		r = -ENOSPC;
+		goto bad;
+	}
+	v->id = m->next_id;
+	r = xa_insert(&m->vols, v->id, v, GFP_KERNEL);
+	if (r)
+		goto bad;
+	m->next_id++;
+	if (origin) {
+		/* Share the whole mapping tree: one reference on its root. */
+		v->root = origin->root;
+		v->mapped = origin->mapped;
+		v->origin = origin->id;
+		if (v->root.block)
+			tb_tm_inc(m->tm, v->root.block);
+	}
+	m->dirty = true;
+	up_write(&m->lock);
+	*out = v;
+	return 0;
+bad:
+	up_write(&m->lock);
+	kfree(v);
+	return r;
+}
+
+void tb_meta_set_vol_size(struct tb_meta *m, struct tb_mvol *v, u64 size)
+{
+	down_write(&m->lock);
+	v->size = size;
+	v->dirty = m->dirty = true;
+	up_write(&m->lock);
+}
+
+void tb_meta_set_vol_limit(struct tb_meta *m, struct tb_mvol *v, u64 limit)
+{
+	down_write(&m->lock);
+	v->limit = limit;
+	v->dirty = m->dirty = true;
+	up_write(&m->lock);
+}
+
+int tb_meta_delete_vol(struct tb_meta *m, struct tb_mvol *v)
+{
+	down_write(&m->lock);
+	v->flags = THINBLK_VOL_F_DELETING;
+	v->dirty = m->dirty = true;
+	up_write(&m->lock);
+	return 0;
+}
+
+static struct tb_mvol *tb_first_deleting(struct tb_meta *m)
+{
+	struct tb_mvol *v;
+	unsigned long id;
+
+	xa_for_each(&m->vols, id, v)
+		if (v->flags & THINBLK_VOL_F_DELETING)
+			return v;
+	return NULL;
+}
+
+int tb_meta_reclaim(struct tb_meta *m, bool *more)
+{
+	struct tb_mvol *v;
+	bool done;
+	int r = 0;
+
+	down_write(&m->lock);
+	v = tb_first_deleting(m);
+	if (v) {
+		r = tb_radix_drop_step(&m->map_tree, &v->root, &done);
+		v->dirty = m->dirty = true;
+		if (!r && done) {
+			v->flags = 0;
+			r = tb_write_vol_record(m, v);
+			if (!r) {
+				xa_erase(&m->vols, v->id);
+				kfree(v);
+			}
+		}
+	}
+	*more = !r && tb_first_deleting(m);
+	up_write(&m->lock);
+	return r;
+}
+
+static int tb_count_exclusive(void *arg, u64 key, const void *value,
+			      bool shared)
+{
+	struct tb_meta *m = ((void **)arg)[0];
+	u64 *blocks = ((void **)arg)[1];
+	u32 count;
+	int r;
+
+	r = tb_dsm_get(m->dsm, le32_to_cpup(value) - 1, true, &count);
+	if (!r && count == 1)
+		(*blocks)++;
+	return r;
+}
+
+int tb_meta_vol_exclusive(struct tb_meta *m, struct tb_mvol *v, u64 *blocks)
+{
+	void *arg[2] = { m, blocks };
+	int r;
+
+	*blocks = 0;
+	down_read(&m->lock);
+	r = tb_radix_walk(&m->map_tree, &v->root, true, tb_count_exclusive,
+			  arg);
+	up_read(&m->lock);
+	return r;
+}
+
+static int __tb_lookup(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
+		       bool can_block, u64 *dblock, bool *exclusive)
+{
+	bool shared;
+	__le32 value;
+	u32 count;
+	int r;
+
+	r = tb_radix_lookup(&m->map_tree, &v->root, vblock, can_block, &value,
+			    &shared);
+	if (r)
+		return r;
+	if (!value)
+		return -ENODATA;
+	*dblock = le32_to_cpu(value) - 1;
+	if (!exclusive)
+		return 0;
+	*exclusive = !shared;
+	if (!shared) {
+		r = tb_dsm_get(m->dsm, *dblock, can_block, &count);
+		*exclusive = !r && count == 1;
+	}
+	return r;
+}
+
+int tb_meta_lookup(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
+		   bool can_block, u64 *dblock, bool *exclusive)
+{
+	int r;
+
+	down_read(&m->lock);
+	r = __tb_lookup(m, v, vblock, can_block, dblock, exclusive);
+	up_read(&m->lock);
+	return r;
+}
+
+static bool tb_over_limit(struct tb_meta *m, struct tb_mvol *v)
+{
+	return v->limit &&
+	       (v->owned + 1) * m->settings.block_size > v->limit;
+}
+
+int tb_meta_provision(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
+		      u64 *dblock, u64 *old)
+{
+	int r;
+
+	down_write(&m->lock);
+	r = __tb_lookup(m, v, vblock, true, old, NULL);
+	if (r == -ENODATA) {
+		*old = U64_MAX;
+		r = 0;
+	}
+	if (!r && tb_over_limit(m, v))
+		r = -EDQUOT;
+	if (!r)
+		r = tb_dsm_alloc(m->dsm, dblock);
+	if (!r) {
+		v->owned++;
+		v->dirty = m->dirty = true;
+	}
+	up_write(&m->lock);
+	return r;
+}
+
+void tb_meta_unprovision(struct tb_meta *m, struct tb_mvol *v, u64 dblock)
+{
+	down_write(&m->lock);
+	if (!tb_dsm_dec(m->dsm, dblock, NULL))
+		v->owned--;
+	up_write(&m->lock);
+}
+
+/* Replace the mapping of @vblock (with @dblock, or a hole if U64_MAX). */
+static int __tb_set_mapping(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
+			    u64 dblock)
+{
+	struct tb_radix_slot slot;
+	bool freed;
+	u32 old;
+	int r;
+
+	r = tb_radix_writable(&m->map_tree, &v->root, vblock, &slot);
+	if (r)
+		return r;
+	old = le32_to_cpup(slot.value);
+	*(__le32 *)slot.value = cpu_to_le32(dblock == U64_MAX ? 0 : dblock + 1);
+	tb_radix_put(&slot);
+	v->dirty = m->dirty = true;
+	if (!old) {
+		if (dblock != U64_MAX)
+			v->mapped++;
+		return 0;
+	}
+	if (dblock == U64_MAX)
+		v->mapped--;
+	r = tb_dsm_dec(m->dsm, old - 1, &freed);
+	if (!r && freed && v->owned)
+		v->owned--;
+	return r;
+}
+
+int tb_meta_insert(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
+		   u64 dblock)
+{
+	int r;
+
+	down_write(&m->lock);
+	r = __tb_set_mapping(m, v, vblock, dblock);
+	up_write(&m->lock);
+	return r;
+}
+
+int tb_meta_unmap(struct tb_meta *m, struct tb_mvol *v, u64 vblock)
+{
+	u64 dblock;
+	int r;
+
+	down_write(&m->lock);
+	r = __tb_lookup(m, v, vblock, true, &dblock, NULL);
+	if (!r)
+		r = __tb_set_mapping(m, v, vblock, U64_MAX);
+	else if (r == -ENODATA)
+		r = 0;
+	up_write(&m->lock);
+	return r;
+}

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Pool metadata: the superblock, the volume table, the per-volume mapping
+ * trees and the commit protocol (like dm-thin-metadata.c).  The I/O path and
+ * the pool operations call only this interface; none of them sees the
+ * on-disk format.
+ *
+ * Locking: struct tb_meta's lock (an rw_semaphore) protects all of it: the
+ * trees, the space maps, the settings and every struct tb_mvol's fields.
+ * Lookups take it for reading, so mapped reads and overwrites run in parallel;
+ * everything that changes metadata takes it for writing.  Each function takes
+ * it itself: callers hold no lock of ours.
+ *
+ * Errors: -EUCLEAN for damaged metadata (the block is logged), -EIO for I/O
+ * errors, -ENOSPC when data or metadata space is exhausted, -EDQUOT when a
+ * volume hits its allocation limit.  After an error in a write operation the
+ * caller must stop changing metadata (read-only mode): the transaction in
+ * memory may be half done and is never committed.
+ */
+#ifndef THINBLK_META_H
+#define THINBLK_META_H
+
+#include <linux/blkdev.h>
+#include <linux/rwsem.h>
+#include <linux/thinblk.h>
+
+#include "radix.h"
+
+struct tb_meta;
+
+/* Pool settings kept in the superblock. */
+struct tb_meta_settings {
+	u32 block_size;			/* data block, bytes */
+	u64 basesize;
+	u64 low_water;			/* bytes */
+	u32 no_space;			/* enum thinblk_no_space */
+	u32 no_space_timeout;		/* seconds */
+	u32 flags;			/* THINBLK_POOL_F_* */
+};
+
+/* In-core copy of a volume record.  Fields under the meta lock. */
+struct tb_mvol {
+	u32 id;
+	char name[THINBLK_NAME_MAX];
+	struct tb_radix_root root;
+	u64 size;			/* bytes */
+	u64 limit;			/* bytes, 0 = none */
+	u64 mapped;			/* blocks referenced */
+	u64 owned;			/* blocks allocated and held */
+	u64 ctime;
+	u32 origin;			/* id or THINBLK_NO_ORIGIN */
+	u32 flags;			/* THINBLK_VOL_F_* */
+	bool dirty;			/* record to write at commit */
+};
+
+struct tb_meta_usage {
+	u64 data_blocks, data_used;
+	u64 meta_blocks, meta_used;
+	u64 transaction;
+};
+
+int tb_meta_format(struct block_device *meta_bdev,
+		   struct block_device *data_bdev, const char *name,
+		   const struct tb_meta_settings *s, struct tb_meta **out);
+int tb_meta_open(struct block_device *meta_bdev,
+		 struct block_device *data_bdev, struct tb_meta **out);
+/* Frees everything; uncommitted changes are lost (commit first). */
+void tb_meta_close(struct tb_meta *m);
+
+/* Make every change so far durable (flushes the data device first). */
+int tb_meta_commit(struct tb_meta *m);
+bool tb_meta_needs_commit(struct tb_meta *m);
+/* Called with each run of data blocks freed by a commit (discard passdown). */
+void tb_meta_set_free_hook(struct tb_meta *m,
+			   void (*fn)(void *arg, u64 b, u64 len), void *arg);
+
+void tb_meta_get_settings(struct tb_meta *m, struct tb_meta_settings *s);
+void tb_meta_set_settings(struct tb_meta *m, const struct tb_meta_settings *s);
+void tb_meta_usage(struct tb_meta *m, struct tb_meta_usage *u);
+/* The data device grew to @nr_blocks. */
+int tb_meta_grow_data(struct tb_meta *m, u64 nr_blocks);
+
+/* Volumes: iterate with @fn under the lock (pool open). */
+int tb_meta_for_each_vol(struct tb_meta *m,
+			 int (*fn)(void *arg, struct tb_mvol *v), void *arg);
+/* A new volume, empty or a snapshot of @origin, with a new id. */
+int tb_meta_create_vol(struct tb_meta *m, const char *name, u64 size,
+		       u64 limit, struct tb_mvol *origin, struct tb_mvol **out);
+void tb_meta_set_vol_size(struct tb_meta *m, struct tb_mvol *v, u64 size);
+void tb_meta_set_vol_limit(struct tb_meta *m, struct tb_mvol *v, u64 limit);
+/* Mark @v deleted; its blocks are freed by tb_meta_reclaim().  @v is freed. */
+int tb_meta_delete_vol(struct tb_meta *m, struct tb_mvol *v);
+/* Free a bounded amount of deleted volumes' space; *@more if any is left. */
+int tb_meta_reclaim(struct tb_meta *m, bool *more);
+/* Blocks that deleting @v would free. */
+int tb_meta_vol_exclusive(struct tb_meta *m, struct tb_mvol *v, u64 *blocks);
+
+/*
+ * The I/O path.  Block numbers are in data-block units.
+ * tb_meta_lookup: -ENODATA when @vblock was never written; *@exclusive
+ * (optional) tells whether a write may go to *@dblock in place.  With
+ * !@can_block (bio submission), -EWOULDBLOCK when a block isn't cached.
+ */
+int tb_meta_lookup(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
+		   bool can_block, u64 *dblock, bool *exclusive);
+/*
+ * Allocate a data block for writing @vblock of @v.  *@old is the block it is
+ * mapped to now (to copy from), or U64_MAX.  The mapping is not changed until
+ * tb_meta_insert(); tb_meta_unprovision() gives the block back.
+ */
+int tb_meta_provision(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
+		      u64 *dblock, u64 *old);
+int tb_meta_insert(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
+		   u64 dblock);
+void tb_meta_unprovision(struct tb_meta *m, struct tb_mvol *v, u64 dblock);
+/* Unmap @vblock (discard); no-op when it is not mapped. */
+int tb_meta_unmap(struct tb_meta *m, struct tb_mvol *v, u64 vblock);
+
+#endif

@@ -1,0 +1,1096 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Pools and volumes: the control operations behind the netlink commands,
+ * pool modes, no-space handling, periodic commit and background reclaim.
+ * Locking is described in pool.h.
+ */
+#include <linux/ctype.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+
+#include "pool.h"
+#include "netlink.h"
+
+#define TB_COMMIT_PERIOD HZ
+#define TB_BDEV_MODE (FMODE_READ | FMODE_WRITE | FMODE_EXCL)
+#define TB_PERCENT 100
+
+static LIST_HEAD(tb_pools);		/* under tb_pools_mutex */
+/* Serialises every control operation, and protects tb_pools. */
+static DEFINE_MUTEX(tb_pools_mutex);
+static atomic_t tb_gen = ATOMIC_INIT(1);
+
+unsigned int tb_generation(void)
+{
+	return atomic_read(&tb_gen);
+}
+
+static void tb_changed(void)
+{
+	atomic_inc(&tb_gen);
+}
+
+static const char * const tb_mode_names[] = {
+	[THINBLK_MODE_WRITE] = "write",
+	[THINBLK_MODE_OUT_OF_DATA_SPACE] = "out-of-data-space",
+	[THINBLK_MODE_READ_ONLY] = "read-only",
+	[THINBLK_MODE_FAIL] = "fail",
+};
+
+static void tb_pool_event(struct tb_pool *pool, u32 type)
+{
+	struct tb_event ev = { .type = type, .pool = pool->name, .mode = -1 };
+
+	tb_nl_event(&ev);
+}
+
+static void tb_vol_event(struct tb_volume *vol, u32 type, const char *origin)
+{
+	struct tb_event ev = {
+		.type = type, .pool = vol->pool->name, .vol = vol->mv->name,
+		.origin = origin, .size = vol->mv->size, .mode = -1,
+	};
+
+	tb_nl_event(&ev);
+}
+
+static void tb_space_event(struct tb_pool *pool, u32 type)
+{
+	struct tb_meta_usage u;
+	struct tb_event ev = { .type = type, .pool = pool->name, .mode = -1 };
+
+	tb_meta_usage(pool->meta, &u);
+	ev.data_used = u.data_used * pool->block_size;
+	ev.data_size = u.data_blocks * pool->block_size;
+	tb_nl_event(&ev);
+}
+
+void tb_pool_set_mode(struct tb_pool *pool, u32 mode)
+{
+	struct tb_event ev = { .type = THINBLK_EVENT_MODE_CHANGED,
+			       .pool = pool->name, .mode = mode };
+	u32 old = xchg(&pool->mode, mode);
+
+	if (old == mode)
+		return;
+	pr_warn("thinblk: pool %s: mode %s -> %s\n", pool->name,
+		tb_mode_names[old], tb_mode_names[mode]);
+	if (mode == THINBLK_MODE_OUT_OF_DATA_SPACE)
+		tb_space_event(pool, THINBLK_EVENT_OUT_OF_DATA_SPACE);
+	tb_nl_event(&ev);
+}
+
+void tb_pool_defer(struct tb_pool *pool, struct bio *bio)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&pool->bio_lock, flags);
+	bio_list_add(&pool->deferred, bio);
+	spin_unlock_irqrestore(&pool->bio_lock, flags);
+	queue_work(pool->wq, &pool->worker);
+}
+
+/* Space came back: retry what waits for it. */
+static void tb_pool_space_available(struct tb_pool *pool)
+{
+	if (READ_ONCE(pool->mode) != THINBLK_MODE_OUT_OF_DATA_SPACE)
+		return;
+	tb_pool_set_mode(pool, THINBLK_MODE_WRITE);
+	spin_lock_irq(&pool->bio_lock);
+	bio_list_merge(&pool->deferred, &pool->nospace);
+	bio_list_init(&pool->nospace);
+	spin_unlock_irq(&pool->bio_lock);
+	queue_work(pool->wq, &pool->worker);
+}
+
+static bool tb_pool_has_space(struct tb_pool *pool)
+{
+	struct tb_meta_usage u;
+
+	tb_meta_usage(pool->meta, &u);
+	return u.data_used < u.data_blocks;
+}
+
+int tb_pool_commit(struct tb_pool *pool)
+{
+	int r;
+
+	if (READ_ONCE(pool->mode) >= THINBLK_MODE_READ_ONLY)
+		return -EROFS;
+	r = tb_meta_commit(pool->meta);
+	if (r) {
+		pr_err("thinblk: pool %s: commit failed (%d)\n", pool->name, r);
+		tb_pool_set_mode(pool, THINBLK_MODE_READ_ONLY);
+		return r;
+	}
+	if (tb_pool_has_space(pool))
+		tb_pool_space_available(pool);
+	return 0;
+}
+
+static void tb_fail_bios(struct bio_list *list)
+{
+	struct bio *bio;
+
+	while ((bio = bio_list_pop(list))) {
+		struct tb_volume *vol = bio->bi_bdev->bd_disk->private_data;
+
+		atomic64_inc(&vol->stats.errors);
+		tb_write_end(vol);
+		bio->bi_status = BLK_STS_NOSPC;
+		bio_endio(bio);
+	}
+}
+
+void tb_pool_no_space(struct tb_pool *pool, struct bio *bio)
+{
+	struct tb_meta_settings s;
+	struct bio_list one;
+
+	tb_pool_set_mode(pool, THINBLK_MODE_OUT_OF_DATA_SPACE);
+	tb_meta_get_settings(pool->meta, &s);
+	if (s.no_space == THINBLK_NO_SPACE_ERROR) {
+		bio_list_init(&one);
+		bio_list_add(&one, bio);
+		tb_fail_bios(&one);
+		return;
+	}
+	spin_lock_irq(&pool->bio_lock);
+	if (bio_list_empty(&pool->nospace))
+		pool->nospace_since = jiffies;
+	bio_list_add(&pool->nospace, bio);
+	spin_unlock_irq(&pool->bio_lock);
+	queue_delayed_work(system_wq, &pool->nospace_work,
+			   s.no_space_timeout * HZ);
+}
+
+/* The queue policy's timeout: fail what waited for space. */
+static void tb_nospace_timeout(struct work_struct *w)
+{
+	struct tb_pool *pool = container_of(to_delayed_work(w), struct tb_pool,
+					    nospace_work);
+	struct bio_list expired;
+
+	spin_lock_irq(&pool->bio_lock);
+	expired = pool->nospace;
+	bio_list_init(&pool->nospace);
+	spin_unlock_irq(&pool->bio_lock);
+	tb_fail_bios(&expired);
+}
+
+void tb_pool_check_low_water(struct tb_pool *pool)
+{
+	struct tb_meta_settings s;
+	struct tb_meta_usage u;
+	u64 free_bytes;
+
+	tb_meta_get_settings(pool->meta, &s);
+	tb_meta_usage(pool->meta, &u);
+	free_bytes = (u.data_blocks - u.data_used) * pool->block_size;
+	if (free_bytes >= s.low_water) {
+		WRITE_ONCE(pool->low_water_raised, false);
+	} else if (!READ_ONCE(pool->low_water_raised)) {
+		WRITE_ONCE(pool->low_water_raised, true);
+		tb_space_event(pool, THINBLK_EVENT_LOW_WATER);
+	}
+}
+
+static void tb_commit_work(struct work_struct *w)
+{
+	struct tb_pool *pool = container_of(to_delayed_work(w), struct tb_pool,
+					    commit_work);
+
+	if (tb_meta_needs_commit(pool->meta))
+		tb_pool_commit(pool);
+	queue_delayed_work(system_wq, &pool->commit_work, TB_COMMIT_PERIOD);
+}
+
+/* Free deleted volumes' blocks a piece at a time. */
+static void tb_reclaim_work(struct work_struct *w)
+{
+	struct tb_pool *pool = container_of(w, struct tb_pool, reclaim_work);
+	bool more = true;
+	int r;
+
+	while (more && READ_ONCE(pool->mode) < THINBLK_MODE_READ_ONLY) {
+		r = tb_meta_reclaim(pool->meta, &more);
+		if (r) {
+			pr_err("thinblk: pool %s: reclaim failed (%d)\n",
+			       pool->name, r);
+			tb_pool_set_mode(pool, THINBLK_MODE_READ_ONLY);
+			return;
+		}
+		cond_resched();
+	}
+}
+
+/* Discard passdown of data blocks freed by a commit (meta lock held). */
+static void tb_pool_free_hook(void *arg, u64 b, u64 len)
+{
+	struct tb_pool *pool = arg;
+
+	if (!pool->passdown)
+		return;
+	blkdev_issue_discard(pool->data_bdev, tb_block_to_sector(pool, b),
+			     tb_block_to_sector(pool, len), GFP_NOIO);
+}
+
+/* Pool lifetime */
+
+static struct tb_pool *tb_pool_find(const char *name)
+{
+	struct tb_pool *pool;
+
+	lockdep_assert_held(&tb_pools_mutex);
+	list_for_each_entry(pool, &tb_pools, list)
+		if (!strcmp(pool->name, name))
+			return pool;
+	return NULL;
+}
+
+static struct tb_pool *tb_pool_lookup(const char *name,
+				      struct netlink_ext_ack *ea)
+{
+	struct tb_pool *pool = tb_pool_find(name);
+
+	if (!pool)
+		tb_nl_errmsg(ea, "pool \"%s\": no such pool", name);
+	return pool;
+}
+
+static int tb_open_bdev(struct tb_pool *pool, const char *path,
+			struct block_device **bdev, struct netlink_ext_ack *ea)
+{
+	*bdev = blkdev_get_by_path(path, TB_BDEV_MODE, pool);
+	if (!IS_ERR(*bdev))
+		return 0;
+	tb_nl_errmsg(ea, "pool \"%s\": cannot open %s (%s)", pool->name, path,
+		     PTR_ERR(*bdev) == -EBUSY ? "device busy" :
+		     "no such block device");
+	return PTR_ERR(*bdev);
+}
+
+static void tb_pool_free(struct tb_pool *pool)
+{
+	if (pool->wq)
+		destroy_workqueue(pool->wq);
+	tb_io_pool_exit(pool);
+	if (!IS_ERR_OR_NULL(pool->data_bdev))
+		blkdev_put(pool->data_bdev, TB_BDEV_MODE);
+	if (!IS_ERR_OR_NULL(pool->meta_bdev))
+		blkdev_put(pool->meta_bdev, TB_BDEV_MODE);
+	kfree(pool);
+}
+
+static struct tb_pool *tb_pool_alloc(const struct tb_pool_params *p,
+				     struct netlink_ext_ack *ea)
+{
+	struct tb_pool *pool = kzalloc(sizeof(*pool), GFP_KERNEL);
+	int r;
+
+	if (!pool)
+		return ERR_PTR(-ENOMEM);
+	strscpy(pool->name, p->name, sizeof(pool->name));
+	strscpy(pool->data_path, p->data_path, sizeof(pool->data_path));
+	strscpy(pool->meta_path, p->meta_path, sizeof(pool->meta_path));
+	mutex_init(&pool->lock);
+	INIT_LIST_HEAD(&pool->volumes);
+	spin_lock_init(&pool->bio_lock);
+	bio_list_init(&pool->deferred);
+	bio_list_init(&pool->nospace);
+	INIT_WORK(&pool->worker, tb_pool_worker);
+	INIT_WORK(&pool->reclaim_work, tb_reclaim_work);
+	INIT_DELAYED_WORK(&pool->commit_work, tb_commit_work);
+	INIT_DELAYED_WORK(&pool->nospace_work, tb_nospace_timeout);
+	r = tb_open_bdev(pool, p->data_path, &pool->data_bdev, ea);
+	if (!r)
+		r = tb_open_bdev(pool, p->meta_path, &pool->meta_bdev, ea);
+	if (!r && pool->data_bdev == pool->meta_bdev)
+		r = -EINVAL;
+	if (r) {
+		tb_pool_free(pool);
+		return ERR_PTR(r);
+	}
+	return pool;
+}
+
+/* The metadata is loaded: start the pool's machinery. */
+static int tb_pool_start(struct tb_pool *pool)
+{
+	struct tb_meta_settings s;
+	int r;
+
+	tb_meta_get_settings(pool->meta, &s);
+	pool->block_size = s.block_size;
+	pool->block_shift = ilog2(s.block_size >> SECTOR_SHIFT);
+	pool->zero = !(s.flags & THINBLK_POOL_F_NO_ZERO);
+	pool->passdown = !(s.flags & THINBLK_POOL_F_NO_DISCARD_PASSDOWN) &&
+			 bdev_max_discard_sectors(pool->data_bdev);
+	r = tb_io_pool_init(pool);
+	if (r)
+		return r;
+	pool->wq = alloc_ordered_workqueue("thinblk-%s", WQ_MEM_RECLAIM,
+					   pool->name);
+	if (!pool->wq)
+		return -ENOMEM;
+	tb_meta_set_free_hook(pool->meta, tb_pool_free_hook, pool);
+	queue_delayed_work(system_wq, &pool->commit_work, TB_COMMIT_PERIOD);
+	return 0;
+}
+
+static struct tb_volume *tb_vol_by_id(struct tb_pool *pool, u32 id);
+
+static struct tb_volume *tb_volume_new(struct tb_pool *pool,
+				       struct tb_mvol *mv)
+{
+	struct tb_volume *vol = kzalloc(sizeof(*vol), GFP_KERNEL);
+	struct tb_volume *origin;
+
+	if (!vol)
+		return NULL;
+	vol->pool = pool;
+	vol->mv = mv;
+	origin = tb_vol_by_id(pool, mv->origin);
+	if (origin)
+		strscpy(vol->origin_name, origin->mv->name,
+			sizeof(vol->origin_name));
+	mutex_init(&vol->open_mutex);
+	spin_lock_init(&vol->freeze_lock);
+	bio_list_init(&vol->frozen_bios);
+	atomic_set(&vol->inflight_writes, 0);
+	init_waitqueue_head(&vol->inflight_wait);
+	return vol;
+}
+
+static int tb_volume_activate(struct tb_pool *pool, struct tb_mvol *mv,
+			      struct tb_volume **out)
+{
+	struct tb_volume *vol = tb_volume_new(pool, mv);
+	int r;
+
+	if (!vol)
+		return -ENOMEM;
+	r = tb_volume_add_disk(vol);
+	if (r) {
+		kfree(vol);
+		return r;
+	}
+	list_add_tail(&vol->list, &pool->volumes);
+	if (out)
+		*out = vol;
+	return 0;
+}
+
+static void tb_volume_deactivate(struct tb_volume *vol)
+{
+	list_del(&vol->list);
+	tb_volume_del_disk(vol);
+	kfree(vol);
+}
+
+static int tb_activate_one(void *arg, struct tb_mvol *mv)
+{
+	return tb_volume_activate(arg, mv, NULL);
+}
+
+/* Refuse if any volume is open; else mark them all dying. */
+static int tb_pool_claim_volumes(struct tb_pool *pool,
+				 struct netlink_ext_ack *ea)
+{
+	struct tb_volume *vol, *busy = NULL;
+
+	list_for_each_entry(vol, &pool->volumes, list) {
+		mutex_lock(&vol->open_mutex);
+		if (vol->openers)
+			busy = vol;
+		else
+			vol->dying = true;
+		mutex_unlock(&vol->open_mutex);
+		if (busy)
+			break;
+	}
+	if (!busy)
+		return 0;
+	list_for_each_entry(vol, &pool->volumes, list) {
+		if (vol == busy)
+			break;
+		mutex_lock(&vol->open_mutex);
+		vol->dying = false;
+		mutex_unlock(&vol->open_mutex);
+	}
+	tb_nl_errmsg(ea, "pool \"%s\": volume \"%s\" is open", pool->name,
+		     busy->mv->name);
+	return -EBUSY;
+}
+
+static void tb_pool_stop(struct tb_pool *pool)
+{
+	struct tb_volume *vol, *tmp;
+
+	list_for_each_entry_safe(vol, tmp, &pool->volumes, list)
+		tb_volume_deactivate(vol);
+	cancel_delayed_work_sync(&pool->commit_work);
+	WRITE_ONCE(pool->mode, THINBLK_MODE_FAIL);	/* stops reclaim */
+	flush_work(&pool->reclaim_work);
+	flush_workqueue(pool->wq);
+	cancel_delayed_work_sync(&pool->nospace_work);
+	tb_nospace_timeout(&pool->nospace_work.work);
+}
+
+static void tb_pool_teardown(struct tb_pool *pool)
+{
+	if (pool->meta)
+		tb_meta_close(pool->meta);
+	tb_pool_free(pool);
+}
+
+static int tb_check_block_size(const struct tb_pool_params *p,
+			       struct netlink_ext_ack *ea)
+{
+	if (!(p->set & TB_SET_BLOCK_SIZE))
+		return 0;
+	if (is_power_of_2(p->block_size) &&
+	    p->block_size >= THINBLK_BLOCK_SIZE_MIN &&
+	    p->block_size <= THINBLK_BLOCK_SIZE_MAX)
+		return 0;
+	tb_nl_errmsg(ea, "pool \"%s\": block size must be a power of two from 64K to 1M",
+		     p->name);
+	return -EINVAL;
+}
+
+static int tb_check_size(const char *what, const char *obj, u64 size,
+			 struct netlink_ext_ack *ea)
+{
+	if (size && IS_ALIGNED(size, THINBLK_SECTOR_SIZE))
+		return 0;
+	tb_nl_errmsg(ea, "%s: %s must be a non-zero multiple of 512", obj,
+		     what);
+	return -EINVAL;
+}
+
+/* Apply the settings in @p over @s. */
+static int tb_apply_settings(struct tb_meta_settings *s, u64 data_bytes,
+			     const struct tb_pool_params *p,
+			     struct netlink_ext_ack *ea)
+{
+	char obj[THINBLK_NAME_MAX + 8];
+	int r;
+
+	snprintf(obj, sizeof(obj), "pool \"%s\"", p->name);
+	if (p->set & TB_SET_BASESIZE) {
+		r = tb_check_size("basesize", obj, p->basesize, ea);
+		if (r)
+			return r;
+		s->basesize = p->basesize;
+	}
+	if (p->set & TB_SET_LOW_WATER)
+		s->low_water = p->low_water;
+	if (p->set & TB_SET_LOW_WATER_PCT)
+		s->low_water = div_u64(data_bytes * p->low_water_pct,
+				       TB_PERCENT);
+	if (p->set & TB_SET_NO_SPACE)
+		s->no_space = p->no_space;
+	if (p->set & TB_SET_TIMEOUT)
+		s->no_space_timeout = p->no_space_timeout;
+	if (p->set & TB_SET_FLAGS)
+		s->flags = p->flags;
+	return 0;
+}
+
+int tb_pool_create(const struct tb_pool_params *p, struct netlink_ext_ack *ea)
+{
+	struct tb_meta_settings s = {
+		.block_size = THINBLK_BLOCK_SIZE_DEFAULT,
+		.basesize = THINBLK_BASESIZE_DEFAULT,
+		.no_space = THINBLK_NO_SPACE_ERROR,
+		.no_space_timeout = THINBLK_NO_SPACE_TIMEOUT_DEFAULT,
+	};
+	struct tb_pool *pool;
+	int r;
+
+	r = tb_check_block_size(p, ea);
+	if (r)
+		return r;
+	if (p->set & TB_SET_BLOCK_SIZE)
+		s.block_size = p->block_size;
+	mutex_lock(&tb_pools_mutex);
+	if (tb_pool_find(p->name)) {
+		tb_nl_errmsg(ea, "pool \"%s\": already exists", p->name);
+		r = -EEXIST;
+		goto out;
+	}
+	pool = tb_pool_alloc(p, ea);
+	if (IS_ERR(pool)) {
+		r = PTR_ERR(pool);
+		goto out;
+	}
+	r = tb_apply_settings(&s, bdev_nr_bytes(pool->data_bdev), p, ea);
+	if (!r)
+		r = tb_meta_format(pool->meta_bdev, pool->data_bdev, p->name, &s,
+				   &pool->meta);
+	if (r == -ENOSPC)
+		tb_nl_errmsg(ea, "pool \"%s\": metadata or data device too small",
+			     p->name);
+	if (!r)
+		r = tb_pool_start(pool);
+	if (r) {
+		tb_pool_teardown(pool);
+		goto out;
+	}
+	list_add_tail(&pool->list, &tb_pools);
+	tb_changed();
+	tb_pool_event(pool, THINBLK_EVENT_POOL_CREATED);
+out:
+	mutex_unlock(&tb_pools_mutex);
+	return r;
+}
+
+static bool tb_pool_same_devices(struct tb_pool *pool,
+				 const struct tb_pool_params *p)
+{
+	return !strcmp(pool->data_path, p->data_path) &&
+	       !strcmp(pool->meta_path, p->meta_path);
+}
+
+int tb_pool_open(const struct tb_pool_params *p, struct netlink_ext_ack *ea)
+{
+	struct tb_pool *pool;
+	int r;
+
+	mutex_lock(&tb_pools_mutex);
+	pool = tb_pool_find(p->name);
+	if (pool) {
+		r = tb_pool_same_devices(pool, p) ? 0 : -EEXIST;
+		if (r)
+			tb_nl_errmsg(ea, "pool \"%s\": already open with other devices",
+				     p->name);
+		goto out;
+	}
+	pool = tb_pool_alloc(p, ea);
+	if (IS_ERR(pool)) {
+		r = PTR_ERR(pool);
+		goto out;
+	}
+	r = tb_meta_open(pool->meta_bdev, pool->data_bdev, &pool->meta);
+	if (r) {
+		tb_nl_errmsg(ea, r == -EINVAL ?
+			     "pool \"%s\": not a thinblk metadata device (or it does not match the data device)" :
+			     "pool \"%s\": metadata damaged, see the kernel log",
+			     p->name);
+		goto bad;
+	}
+	r = tb_pool_start(pool);
+	if (!r)
+		r = tb_meta_for_each_vol(pool->meta, tb_activate_one, pool);
+	if (r)
+		goto bad_started;
+	list_add_tail(&pool->list, &tb_pools);
+	queue_work(system_wq, &pool->reclaim_work);
+	tb_changed();
+	tb_pool_event(pool, THINBLK_EVENT_POOL_OPENED);
+	goto out;
+bad_started:
+	tb_pool_stop(pool);
+bad:
+	tb_pool_teardown(pool);
+out:
+	mutex_unlock(&tb_pools_mutex);
+	return r;
+}
+
+static void tb_wipe_superblock(struct block_device *bdev)
+{
+	blkdev_issue_zeroout(bdev, 0, THINBLK_META_BLOCK_SIZE >> SECTOR_SHIFT,
+			     GFP_KERNEL, 0);
+	blkdev_issue_flush(bdev);
+}
+
+int tb_pool_close(const char *name, bool destroy, struct netlink_ext_ack *ea)
+{
+	struct tb_pool *pool;
+	int r;
+
+	mutex_lock(&tb_pools_mutex);
+	pool = tb_pool_lookup(name, ea);
+	r = pool ? 0 : -ENOENT;
+	if (!r)
+		r = tb_pool_claim_volumes(pool, ea);
+	if (r)
+		goto out;
+	list_del(&pool->list);
+	tb_pool_stop(pool);
+	if (!destroy && tb_meta_commit(pool->meta))
+		pr_err("thinblk: pool %s: final commit failed\n", name);
+	if (destroy)
+		tb_wipe_superblock(pool->meta_bdev);
+	tb_pool_event(pool, destroy ? THINBLK_EVENT_POOL_DESTROYED :
+				      THINBLK_EVENT_POOL_CLOSED);
+	tb_pool_teardown(pool);
+	tb_changed();
+out:
+	mutex_unlock(&tb_pools_mutex);
+	return r;
+}
+
+int tb_pool_grow(const char *name, struct netlink_ext_ack *ea)
+{
+	struct tb_pool *pool;
+	u64 nr;
+	int r;
+
+	mutex_lock(&tb_pools_mutex);
+	pool = tb_pool_lookup(name, ea);
+	r = pool ? 0 : -ENOENT;
+	if (r)
+		goto out;
+	nr = div_u64(bdev_nr_bytes(pool->data_bdev), pool->block_size);
+	r = tb_meta_grow_data(pool->meta, nr);
+	if (!r)
+		r = tb_pool_commit(pool);
+	if (r) {
+		tb_nl_errmsg(ea, "pool \"%s\": grow failed", name);
+		goto out;
+	}
+	tb_pool_check_low_water(pool);
+	tb_changed();
+	tb_pool_event(pool, THINBLK_EVENT_POOL_CHANGED);
+out:
+	mutex_unlock(&tb_pools_mutex);
+	return r;
+}
+
+int tb_pool_set(const struct tb_pool_params *p, struct netlink_ext_ack *ea)
+{
+	struct tb_meta_settings s;
+	struct tb_meta_usage u;
+	struct tb_pool *pool;
+	int r;
+
+	mutex_lock(&tb_pools_mutex);
+	pool = tb_pool_lookup(p->name, ea);
+	r = pool ? 0 : -ENOENT;
+	if (r)
+		goto out;
+	tb_meta_get_settings(pool->meta, &s);
+	tb_meta_usage(pool->meta, &u);
+	r = tb_apply_settings(&s, u.data_blocks * pool->block_size, p, ea);
+	if (r)
+		goto out;
+	tb_meta_set_settings(pool->meta, &s);
+	r = tb_pool_commit(pool);
+	if (s.no_space == THINBLK_NO_SPACE_ERROR)
+		mod_delayed_work(system_wq, &pool->nospace_work, 0);
+	tb_pool_check_low_water(pool);
+	tb_changed();
+	tb_pool_event(pool, THINBLK_EVENT_POOL_CHANGED);
+out:
+	mutex_unlock(&tb_pools_mutex);
+	return r;
+}
+
+static void tb_pool_fill_info(struct tb_pool *pool, struct tb_pool_info *info)
+{
+	struct tb_meta_settings s;
+	struct tb_meta_usage u;
+	struct tb_volume *vol;
+
+	memset(info, 0, sizeof(*info));
+	tb_meta_get_settings(pool->meta, &s);
+	tb_meta_usage(pool->meta, &u);
+	strscpy(info->name, pool->name, sizeof(info->name));
+	strscpy(info->data_path, pool->data_path, sizeof(info->data_path));
+	strscpy(info->meta_path, pool->meta_path, sizeof(info->meta_path));
+	info->block_size = pool->block_size;
+	info->no_space = s.no_space;
+	info->no_space_timeout = s.no_space_timeout;
+	info->flags = s.flags;
+	info->basesize = s.basesize;
+	info->low_water = s.low_water;
+	info->mode = READ_ONCE(pool->mode);
+	info->data_size = u.data_blocks * pool->block_size;
+	info->data_used = u.data_used * pool->block_size;
+	info->meta_size = u.meta_blocks * THINBLK_META_BLOCK_SIZE;
+	info->meta_used = u.meta_used * THINBLK_META_BLOCK_SIZE;
+	info->transaction = u.transaction;
+	list_for_each_entry(vol, &pool->volumes, list)
+		info->volumes++;
+}
+
+int tb_pool_get(const char *name, struct tb_pool_info *info,
+		struct netlink_ext_ack *ea)
+{
+	struct tb_pool *pool;
+
+	mutex_lock(&tb_pools_mutex);
+	pool = tb_pool_lookup(name, ea);
+	if (pool)
+		tb_pool_fill_info(pool, info);
+	mutex_unlock(&tb_pools_mutex);
+	return pool ? 0 : -ENOENT;
+}
+
+int tb_pool_get_nth(unsigned long idx, struct tb_pool_info *info)
+{
+	struct tb_pool *pool;
+	int r = -ENOENT;
+
+	mutex_lock(&tb_pools_mutex);
+	list_for_each_entry(pool, &tb_pools, list) {
+		if (idx--)
+			continue;
+		tb_pool_fill_info(pool, info);
+		r = 0;
+		break;
+	}
+	mutex_unlock(&tb_pools_mutex);
+	return r;
+}
+
+/* Volumes */
+
+static struct tb_volume *tb_vol_find(struct tb_pool *pool, const char *name)
+{
+	struct tb_volume *vol;
+
+	list_for_each_entry(vol, &pool->volumes, list)
+		if (!strcmp(vol->mv->name, name))
+			return vol;
+	return NULL;
+}
+
+static struct tb_volume *tb_vol_by_id(struct tb_pool *pool, u32 id)
+{
+	struct tb_volume *vol;
+
+	list_for_each_entry(vol, &pool->volumes, list)
+		if (vol->mv->id == id)
+			return vol;
+	return NULL;
+}
+
+static struct tb_volume *tb_vol_lookup(const char *pool_name,
+				       const char *name,
+				       struct netlink_ext_ack *ea)
+{
+	struct tb_pool *pool = tb_pool_lookup(pool_name, ea);
+	struct tb_volume *vol;
+
+	if (!pool)
+		return NULL;
+	vol = tb_vol_find(pool, name);
+	if (!vol)
+		tb_nl_errmsg(ea, "volume \"%s/%s\": no such volume", pool_name,
+			     name);
+	return vol;
+}
+
+static bool tb_valid_name(const char *name)
+{
+	size_t i, len = strlen(name);
+
+	if (!len || len >= THINBLK_NAME_MAX)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isalnum(name[i]) && !strchr("_.-", name[i]))
+			return false;
+	return true;
+}
+
+/* Checks common to create and snapshot; returns the pool. */
+static struct tb_pool *tb_vol_new_checks(const char *pool_name,
+					 const char *name, u64 size,
+					 u64 min_size, const char *min_what,
+					 struct netlink_ext_ack *ea, int *r)
+{
+	struct tb_pool *pool = tb_pool_lookup(pool_name, ea);
+
+	*r = -ENOENT;
+	if (!pool)
+		return NULL;
+	*r = -EINVAL;
+	if (!tb_valid_name(name)) {
+		tb_nl_errmsg(ea, "volume \"%s/%s\": invalid name: use 1-63 characters of [A-Za-z0-9_.-]",
+			     pool_name, name);
+		return NULL;
+	}
+	if (!IS_ALIGNED(size, THINBLK_SECTOR_SIZE)) {
+		tb_nl_errmsg(ea, "volume \"%s/%s\": size must be a multiple of 512",
+			     pool_name, name);
+		return NULL;
+	}
+	if (size < min_size) {
+		tb_nl_errmsg(ea, "volume \"%s/%s\": size %llu is below the %s (%llu)",
+			     pool_name, name, size, min_what, min_size);
+		return NULL;
+	}
+	*r = -EEXIST;
+	if (tb_vol_find(pool, name)) {
+		tb_nl_errmsg(ea, "volume \"%s/%s\": name already in use",
+			     pool_name, name);
+		return NULL;
+	}
+	*r = 0;
+	return pool;
+}
+
+static int tb_vol_make(struct tb_pool *pool, const char *name, u64 size,
+		       u64 limit, struct tb_volume *origin,
+		       struct netlink_ext_ack *ea)
+{
+	struct tb_volume *vol;
+	struct tb_mvol *mv;
+	int r;
+
+	if (origin)
+		tb_vol_freeze(origin);
+	r = tb_meta_create_vol(pool->meta, name, size, limit,
+			       origin ? origin->mv : NULL, &mv);
+	if (origin)
+		tb_vol_thaw(origin);
+	if (r) {
+		tb_nl_errmsg(ea, "volume \"%s/%s\": cannot create (%d)",
+			     pool->name, name, r);
+		return r;
+	}
+	r = tb_volume_activate(pool, mv, &vol);
+	if (r) {
+		tb_meta_delete_vol(pool->meta, mv);
+		queue_work(system_wq, &pool->reclaim_work);
+		tb_nl_errmsg(ea, "volume \"%s/%s\": cannot add its block device",
+			     pool->name, name);
+		return r;
+	}
+	tb_changed();
+	if (origin)
+		tb_vol_event(vol, THINBLK_EVENT_VOL_SNAPSHOTTED, origin->mv->name);
+	else
+		tb_vol_event(vol, THINBLK_EVENT_VOL_CREATED, NULL);
+	return 0;
+}
+
+int tb_vol_create(const char *pool_name, const char *name, u64 size,
+		  u64 limit, struct netlink_ext_ack *ea)
+{
+	struct tb_meta_settings s;
+	struct tb_pool *pool;
+	int r;
+
+	mutex_lock(&tb_pools_mutex);
+	pool = tb_pool_find(pool_name);
+	if (pool) {
+		tb_meta_get_settings(pool->meta, &s);
+		if (!size)
+			size = s.basesize;
+	}
+	pool = tb_vol_new_checks(pool_name, name, size, pool ? s.basesize : 0,
+				 "pool's basesize", ea, &r);
+	if (pool)
+		r = tb_vol_make(pool, name, size, limit, NULL, ea);
+	mutex_unlock(&tb_pools_mutex);
+	return r;
+}
+
+int tb_vol_snapshot(const char *pool_name, const char *origin_name,
+		    const char *name, u64 size, u64 limit,
+		    struct netlink_ext_ack *ea)
+{
+	struct tb_volume *origin;
+	struct tb_pool *pool;
+	int r = -ENOENT;
+
+	mutex_lock(&tb_pools_mutex);
+	origin = tb_vol_lookup(pool_name, origin_name, ea);
+	if (!origin)
+		goto out;
+	if (!size)
+		size = origin->mv->size;
+	pool = tb_vol_new_checks(pool_name, name, size, origin->mv->size,
+				 "origin's size", ea, &r);
+	if (pool)
+		r = tb_vol_make(pool, name, size, limit, origin, ea);
+out:
+	mutex_unlock(&tb_pools_mutex);
+	return r;
+}
+
+int tb_vol_resize(const char *pool_name, const char *name, u64 size,
+		  struct netlink_ext_ack *ea)
+{
+	struct tb_volume *vol;
+	int r = -ENOENT;
+
+	mutex_lock(&tb_pools_mutex);
+	vol = tb_vol_lookup(pool_name, name, ea);
+	if (!vol)
+		goto out;
+	r = -EINVAL;
+	if (size < vol->mv->size) {
+		tb_nl_errmsg(ea, "volume \"%s/%s\": shrinking is not supported (size %llu < %llu)",
+			     pool_name, name, size, vol->mv->size);
+		goto out;
+	}
+	if (!IS_ALIGNED(size, THINBLK_SECTOR_SIZE)) {
+		tb_nl_errmsg(ea, "volume \"%s/%s\": size must be a multiple of 512",
+			     pool_name, name);
+		goto out;
+	}
+	tb_meta_set_vol_size(vol->pool->meta, vol->mv, size);
+	set_capacity_and_notify(vol->disk, size >> SECTOR_SHIFT);
+	r = 0;
+	tb_changed();
+	tb_vol_event(vol, THINBLK_EVENT_VOL_RESIZED, NULL);
+out:
+	mutex_unlock(&tb_pools_mutex);
+	return r;
+}
+
+int tb_vol_delete(const char *pool_name, const char *name,
+		  struct netlink_ext_ack *ea)
+{
+	struct tb_event ev = { .type = THINBLK_EVENT_VOL_DELETED,
+			       .pool = pool_name, .vol = name, .mode = -1 };
+	struct tb_volume *vol;
+	struct tb_pool *pool;
+	int r = -ENOENT;
+
+	mutex_lock(&tb_pools_mutex);
+	vol = tb_vol_lookup(pool_name, name, ea);
+	if (!vol)
+		goto out;
+	mutex_lock(&vol->open_mutex);
+	r = vol->openers ? -EBUSY : 0;
+	vol->dying = !r;
+	mutex_unlock(&vol->open_mutex);
+	if (r) {
+		tb_nl_errmsg(ea, "volume \"%s/%s\": device or resource busy (volume is open)",
+			     pool_name, name);
+		goto out;
+	}
+	pool = vol->pool;
+	tb_meta_delete_vol(pool->meta, vol->mv);
+	tb_volume_deactivate(vol);
+	queue_work(system_wq, &pool->reclaim_work);
+	tb_changed();
+	tb_nl_event(&ev);
+out:
+	mutex_unlock(&tb_pools_mutex);
+	return r;
+}
+
+int tb_vol_set_limit(const char *pool_name, const char *name, u64 limit,
+		     struct netlink_ext_ack *ea)
+{
+	struct tb_volume *vol;
+
+	mutex_lock(&tb_pools_mutex);
+	vol = tb_vol_lookup(pool_name, name, ea);
+	if (vol) {
+		tb_meta_set_vol_limit(vol->pool->meta, vol->mv, limit);
+		tb_changed();
+		tb_vol_event(vol, THINBLK_EVENT_VOL_CHANGED, NULL);
+	}
+	mutex_unlock(&tb_pools_mutex);
+	return vol ? 0 : -ENOENT;
+}
+
+static void tb_vol_fill_info(struct tb_volume *vol, struct tb_vol_info *info)
+{
+	struct tb_pool *pool = vol->pool;
+	struct tb_vol_stats *st = &vol->stats;
+	struct tb_volume *origin;
+	u64 excl = 0;
+
+	memset(info, 0, sizeof(*info));
+	strscpy(info->pool, pool->name, sizeof(info->pool));
+	strscpy(info->name, vol->mv->name, sizeof(info->name));
+	origin = tb_vol_by_id(pool, vol->mv->origin);
+	if (origin)
+		strscpy(info->origin, origin->mv->name, sizeof(info->origin));
+	snprintf(info->device, sizeof(info->device), "/dev/%s",
+		 vol->disk->disk_name);
+	info->id = vol->mv->id;
+	info->size = vol->mv->size;
+	info->limit = vol->mv->limit;
+	info->referenced = vol->mv->mapped * pool->block_size;
+	if (!tb_meta_vol_exclusive(pool->meta, vol->mv, &excl))
+		info->exclusive = excl * pool->block_size;
+	mutex_lock(&vol->open_mutex);
+	info->openers = vol->openers;
+	mutex_unlock(&vol->open_mutex);
+	info->stats[THINBLK_STATS_A_READS] = atomic64_read(&st->reads);
+	info->stats[THINBLK_STATS_A_WRITES] = atomic64_read(&st->writes);
+	info->stats[THINBLK_STATS_A_READ_BYTES] = atomic64_read(&st->read_bytes);
+	info->stats[THINBLK_STATS_A_WRITE_BYTES] = atomic64_read(&st->write_bytes);
+	info->stats[THINBLK_STATS_A_PROVISIONED] = atomic64_read(&st->provisioned);
+	info->stats[THINBLK_STATS_A_COW] = atomic64_read(&st->cow);
+	info->stats[THINBLK_STATS_A_DISCARDS] = atomic64_read(&st->discards);
+	info->stats[THINBLK_STATS_A_ERRORS] = atomic64_read(&st->errors);
+}
+
+int tb_vol_get(const char *pool_name, const char *name,
+	       struct tb_vol_info *info, struct netlink_ext_ack *ea)
+{
+	struct tb_volume *vol;
+
+	mutex_lock(&tb_pools_mutex);
+	vol = tb_vol_lookup(pool_name, name, ea);
+	if (vol)
+		tb_vol_fill_info(vol, info);
+	mutex_unlock(&tb_pools_mutex);
+	return vol ? 0 : -ENOENT;
+}
+
+int tb_vol_get_next(const char *pool_name, unsigned long *pool_idx,
+		    unsigned long *vol_idx, struct tb_vol_info *info)
+{
+	unsigned long pi = 0, vi;
+	struct tb_volume *vol;
+	struct tb_pool *pool;
+	int r = -ENOENT;
+
+	mutex_lock(&tb_pools_mutex);
+	list_for_each_entry(pool, &tb_pools, list) {
+		if (pi++ < *pool_idx)
+			continue;
+		if (pool_name && strcmp(pool->name, pool_name)) {
+			(*pool_idx)++;
+			*vol_idx = 0;
+			continue;
+		}
+		vi = 0;
+		list_for_each_entry(vol, &pool->volumes, list) {
+			if (vi++ < *vol_idx)
+				continue;
+			tb_vol_fill_info(vol, info);
+			(*vol_idx)++;
+			r = 0;
+			goto out;
+		}
+		(*pool_idx)++;
+		*vol_idx = 0;
+	}
+out:
+	mutex_unlock(&tb_pools_mutex);
+	return r;
+}
+
+int tb_pools_init(void)
+{
+	return tb_volumes_init();
+}
+
+void tb_pools_exit(void)
+{
+	struct tb_pool *pool, *tmp;
+
+	/* rmmod is only possible when no volume is open. */
+	mutex_lock(&tb_pools_mutex);
+	list_for_each_entry_safe(pool, tmp, &tb_pools, list) {
+		list_del(&pool->list);
+		tb_pool_stop(pool);
+		tb_meta_commit(pool->meta);
+		tb_pool_teardown(pool);
+	}
+	mutex_unlock(&tb_pools_mutex);
+	tb_volumes_exit();
+}

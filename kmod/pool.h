@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Pools and volumes: the objects behind the netlink commands, their
+ * registry, and the state the I/O path (io.c) works on.
+ *
+ * Locking, outermost first:
+ *   tb_pools_mutex   the list of pools (pool.c);
+ *   pool->lock       control operations on one pool and its volume list;
+ *   vol->open_mutex  openers and the dying flag of one volume;
+ *   meta's lock      the metadata (meta.h), taken inside meta.c only;
+ *   pool->bio_lock, vol->freeze_lock  spinlocks around bio lists.
+ */
+#ifndef THINBLK_POOL_H
+#define THINBLK_POOL_H
+
+#include <linux/bio.h>
+#include <linux/blkdev.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/workqueue.h>
+#include <linux/thinblk.h>
+#include <net/netlink.h>
+
+#include "meta.h"
+
+struct tb_pool {
+	struct list_head list;		/* in tb_pools, under tb_pools_mutex */
+	char name[THINBLK_NAME_MAX];
+	char data_path[THINBLK_PATH_MAX];
+	char meta_path[THINBLK_PATH_MAX];
+	struct block_device *data_bdev;
+	struct block_device *meta_bdev;
+	struct tb_meta *meta;
+	u32 block_size;			/* bytes, fixed at create */
+	unsigned int block_shift;	/* log2(block_size / 512) */
+	bool zero;			/* zero new blocks on partial writes */
+	bool passdown;			/* discard freed blocks on the data dev */
+
+	/* Control operations; protects volumes and the fields below. */
+	struct mutex lock;
+	struct list_head volumes;	/* struct tb_volume */
+	bool low_water_raised;
+	u32 mode;			/* enum thinblk_pool_mode; READ_ONCE */
+
+	struct workqueue_struct *wq;	/* ordered: provisioning, flush, discard */
+	struct work_struct worker;
+	struct delayed_work commit_work;
+	struct delayed_work nospace_work;
+	struct work_struct reclaim_work;
+
+	spinlock_t bio_lock;		/* protects the two lists below */
+	struct bio_list deferred;	/* for the worker */
+	struct bio_list nospace;	/* waiting for space (queue policy) */
+	unsigned long nospace_since;	/* jiffies of the oldest in nospace */
+
+	struct bio_set clone_bs;	/* write clones, with struct tb_io */
+	struct page **copy_pages;	/* one data block, for copy-on-write */
+};
+
+struct tb_vol_stats {
+	atomic64_t reads, writes, read_bytes, write_bytes;
+	atomic64_t provisioned, cow, discards, errors;
+};
+
+struct tb_volume {
+	struct list_head list;		/* in pool->volumes, under pool->lock */
+	struct tb_pool *pool;
+	struct tb_mvol *mv;		/* metadata record, owned by meta */
+	struct gendisk *disk;
+	int minor;
+	/* What it was snapshotted from, for sysfs; "" for a base volume. */
+	char origin_name[THINBLK_NAME_MAX];
+
+	struct mutex open_mutex;	/* protects openers and dying */
+	unsigned int openers;
+	bool dying;
+
+	spinlock_t freeze_lock;		/* protects frozen and frozen_bios */
+	bool frozen;			/* a snapshot is being taken */
+	struct bio_list frozen_bios;
+	atomic_t inflight_writes;	/* writes between submit and completion */
+	wait_queue_head_t inflight_wait;
+
+	struct tb_vol_stats stats;
+};
+
+struct tb_pool_params {
+	const char *name, *data_path, *meta_path;
+	u32 set;			/* TB_SET_* present below */
+	u32 block_size;
+	u64 basesize;
+	u64 low_water;
+	u8 low_water_pct;
+	u32 no_space, no_space_timeout, flags;
+};
+
+#define TB_SET_BLOCK_SIZE	BIT(0)
+#define TB_SET_BASESIZE		BIT(1)
+#define TB_SET_LOW_WATER	BIT(2)
+#define TB_SET_LOW_WATER_PCT	BIT(3)
+#define TB_SET_NO_SPACE		BIT(4)
+#define TB_SET_TIMEOUT		BIT(5)
+#define TB_SET_FLAGS		BIT(6)
+
+struct tb_pool_info {
+	char name[THINBLK_NAME_MAX];
+	char data_path[THINBLK_PATH_MAX], meta_path[THINBLK_PATH_MAX];
+	u32 block_size, no_space, no_space_timeout, flags, mode, volumes;
+	u64 data_size, data_used, meta_size, meta_used, basesize, low_water;
+	u64 transaction;
+};
+
+struct tb_vol_info {
+	char pool[THINBLK_NAME_MAX], name[THINBLK_NAME_MAX];
+	char origin[THINBLK_NAME_MAX];	/* "" for none */
+	char device[DISK_NAME_LEN + sizeof("/dev/")];
+	u32 id, openers;
+	u64 size, limit, referenced, exclusive;
+	u64 stats[THINBLK_STATS_A_MAX + 1];	/* by THINBLK_STATS_A_* */
+};
+
+/* Control operations (pool.c); errors carry an extack message. */
+int tb_pool_create(const struct tb_pool_params *p, struct netlink_ext_ack *ea);
+int tb_pool_open(const struct tb_pool_params *p, struct netlink_ext_ack *ea);
+int tb_pool_close(const char *name, bool destroy, struct netlink_ext_ack *ea);
+int tb_pool_grow(const char *name, struct netlink_ext_ack *ea);
+int tb_pool_set(const struct tb_pool_params *p, struct netlink_ext_ack *ea);
+int tb_pool_get(const char *name, struct tb_pool_info *info,
+		struct netlink_ext_ack *ea);
+/* The @idx-th pool, for dumps; -ENOENT past the end. */
+int tb_pool_get_nth(unsigned long idx, struct tb_pool_info *info);
+
+int tb_vol_create(const char *pool, const char *name, u64 size, u64 limit,
+		  struct netlink_ext_ack *ea);
+int tb_vol_snapshot(const char *pool, const char *origin, const char *name,
+		    u64 size, u64 limit, struct netlink_ext_ack *ea);
+int tb_vol_resize(const char *pool, const char *name, u64 size,
+		  struct netlink_ext_ack *ea);
+int tb_vol_delete(const char *pool, const char *name,
+		  struct netlink_ext_ack *ea);
+int tb_vol_set_limit(const char *pool, const char *name, u64 limit,
+		     struct netlink_ext_ack *ea);
+int tb_vol_get(const char *pool, const char *name, struct tb_vol_info *info,
+	       struct netlink_ext_ack *ea);
+/*
+ * Dump cursor: the next volume at or after (*pool_idx, *vol_idx), pools
+ * filtered by @pool when not NULL; advances the cursor.  -ENOENT at the end.
+ */
+int tb_vol_get_next(const char *pool, unsigned long *pool_idx,
+		    unsigned long *vol_idx, struct tb_vol_info *info);
+/* Bumped by every change of pools or volumes (dump consistency). */
+unsigned int tb_generation(void);
+
+int tb_pools_init(void);
+void tb_pools_exit(void);
+
+/* pool.c, for io.c */
+void tb_pool_set_mode(struct tb_pool *pool, u32 mode);
+int tb_pool_commit(struct tb_pool *pool);
+void tb_pool_defer(struct tb_pool *pool, struct bio *bio);
+void tb_pool_no_space(struct tb_pool *pool, struct bio *bio);
+void tb_pool_check_low_water(struct tb_pool *pool);
+
+/* volume.c */
+int tb_volume_add_disk(struct tb_volume *vol);
+void tb_volume_del_disk(struct tb_volume *vol);
+int tb_volumes_init(void);
+void tb_volumes_exit(void);
+
+/* io.c */
+void tb_submit_bio(struct bio *bio);
+void tb_pool_worker(struct work_struct *w);
+void tb_write_end(struct tb_volume *vol);
+void tb_vol_freeze(struct tb_volume *vol);
+void tb_vol_thaw(struct tb_volume *vol);
+int tb_io_pool_init(struct tb_pool *pool);
+void tb_io_pool_exit(struct tb_pool *pool);
+
+static inline sector_t tb_block_to_sector(struct tb_pool *pool, u64 b)
+{
+	return (sector_t)b << pool->block_shift;
+}
+
+#endif

@@ -1,0 +1,480 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copy-on-write radix trees.  See radix.h.
+ */
+#include <linux/math64.h>
+#include <linux/slab.h>
+
+#include "radix.h"
+
+#define TB_FANOUT (THINBLK_NODE_PAYLOAD / sizeof(__le64))
+#define TB_MAX_DEPTH 8
+
+static __le64 *tb_children(struct thinblk_disk_node *n)
+{
+	return (__le64 *)(n + 1);
+}
+
+static void *tb_value(struct tb_radix *r, struct thinblk_disk_node *n,
+		      unsigned int i)
+{
+	return (u8 *)(n + 1) + (size_t)i * r->value_size;
+}
+
+static bool tb_value_is_zero(struct tb_radix *r, const void *v)
+{
+	return !memchr_inv(v, 0, r->value_size);
+}
+
+void tb_radix_init(struct tb_radix *r, struct tb_tm *tm,
+		   unsigned int value_size,
+		   int (*inc)(void *, const void *),
+		   int (*dec)(void *, const void *), void *ctx)
+{
+	r->tm = tm;
+	r->value_size = value_size;
+	r->leaf_entries = THINBLK_NODE_PAYLOAD / value_size;
+	r->inc = inc;
+	r->dec = dec;
+	r->ctx = ctx;
+}
+
+/* Keys covered by one entry of a node at @level. */
+static u64 tb_span(struct tb_radix *r, u32 level)
+{
+	u64 span = r->leaf_entries;
+
+	while (--level)
+		span *= TB_FANOUT;
+	return span;
+}
+
+static bool tb_fits(struct tb_radix *r, u32 depth, u64 key)
+{
+	u64 cap = r->leaf_entries;
+	u32 i;
+
+	for (i = 0; i < depth; i++) {
+		if (cap > U64_MAX / TB_FANOUT)
+			return true;
+		cap *= TB_FANOUT;
+	}
+	return key < cap;
+}
+
+static unsigned int tb_index(struct tb_radix *r, u32 level, u64 key)
+{
+	u64 q;
+
+	if (!level)
+		return do_div(key, r->leaf_entries);
+	q = div64_u64(key, tb_span(r, level));
+	return do_div(q, TB_FANOUT);
+}
+
+static int tb_check_node(struct tb_radix *r, u64 b,
+			 struct thinblk_disk_node *n, u32 level)
+{
+	if (le32_to_cpu(n->level) != level ||
+	    (!level && le32_to_cpu(n->value_size) != r->value_size)) {
+		pr_err("thinblk: metadata block %llu: node level %u, expected %u\n",
+		       b, le32_to_cpu(n->level), level);
+		return -EUCLEAN;
+	}
+	return 0;
+}
+
+static int __tb_read_node(struct tb_radix *r, u64 b, u32 level,
+			  bool can_block, struct dm_buffer **buf,
+			  struct thinblk_disk_node **n)
+{
+	int err = tb_tm_read(r->tm, b, can_block, buf, (void **)n);
+
+	if (err)
+		return err;
+	err = tb_check_node(r, b, *n, level);
+	if (err)
+		tb_bm_release(*buf);
+	return err;
+}
+
+static int tb_read_node(struct tb_radix *r, u64 b, u32 level,
+			struct dm_buffer **buf, struct thinblk_disk_node **n)
+{
+	return __tb_read_node(r, b, level, true, buf, n);
+}
+
+/* Walk down to the leaf holding @key; -ENODATA if there is none. */
+static int tb_find_leaf(struct tb_radix *r, const struct tb_radix_root *root,
+			u64 key, bool can_block, struct dm_buffer **buf,
+			struct thinblk_disk_node **leaf, bool *shared)
+{
+	u64 b = root->block;
+	u32 level = root->depth;
+	int err;
+
+	if (shared)
+		*shared = false;
+	if (!b || !tb_fits(r, root->depth, key))
+		return -ENODATA;
+	for (;;) {
+		if (shared && tb_tm_ref(r->tm, b) > 1)
+			*shared = true;
+		err = __tb_read_node(r, b, level, can_block, buf, leaf);
+		if (err || !level)
+			return err;
+		b = le64_to_cpu(tb_children(*leaf)[tb_index(r, level, key)]);
+		tb_bm_release(*buf);
+		if (!b)
+			return -ENODATA;
+		level--;
+	}
+}
+
+int tb_radix_lookup(struct tb_radix *r, const struct tb_radix_root *root,
+		    u64 key, bool can_block, void *value, bool *shared)
+{
+	struct thinblk_disk_node *leaf;
+	struct dm_buffer *buf;
+	int err;
+
+	err = tb_find_leaf(r, root, key, can_block, &buf, &leaf, shared);
+	if (err == -ENODATA) {
+		memset(value, 0, r->value_size);
+		return 0;
+	}
+	if (err)
+		return err;
+	memcpy(value, tb_value(r, leaf, tb_index(r, 0, key)), r->value_size);
+	tb_bm_release(buf);
+	return 0;
+}
+
+int tb_radix_read_leaf(struct tb_radix *r, const struct tb_radix_root *root,
+		       u64 key, void *values)
+{
+	size_t len = (size_t)r->leaf_entries * r->value_size;
+	struct thinblk_disk_node *leaf;
+	struct dm_buffer *buf;
+	int err;
+
+	err = tb_find_leaf(r, root, key, true, &buf, &leaf, NULL);
+	if (err == -ENODATA) {
+		memset(values, 0, len);
+		return 0;
+	}
+	if (err)
+		return err;
+	memcpy(values, tb_value(r, leaf, 0), len);
+	tb_bm_release(buf);
+	return 0;
+}
+
+/* A node copied away from a shared original: its children gain a parent. */
+static int tb_inc_children(struct tb_radix *r, struct thinblk_disk_node *n)
+{
+	unsigned int i;
+	int err;
+
+	if (le32_to_cpu(n->level)) {
+		for (i = 0; i < TB_FANOUT; i++)
+			if (tb_children(n)[i])
+				tb_tm_inc(r->tm, le64_to_cpu(tb_children(n)[i]));
+		return 0;
+	}
+	if (!r->inc)
+		return 0;
+	for (i = 0; i < r->leaf_entries; i++) {
+		if (tb_value_is_zero(r, tb_value(r, n, i)))
+			continue;
+		err = r->inc(r->ctx, tb_value(r, n, i));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int tb_new_node(struct tb_radix *r, u32 level, u64 *b,
+		       struct dm_buffer **buf, struct thinblk_disk_node **n)
+{
+	int err = tb_tm_new_block(r->tm, b, buf, (void **)n);
+
+	if (err)
+		return err;
+	(*n)->level = cpu_to_le32(level);
+	(*n)->value_size = cpu_to_le32(level ? sizeof(__le64) : r->value_size);
+	tb_bm_dirty(*buf);
+	return 0;
+}
+
+/* Writable copy of node @*b at @level (a new node if @*b is 0). */
+static int tb_shadow_node(struct tb_radix *r, u64 *b, u32 level,
+			  struct dm_buffer **buf, struct thinblk_disk_node **n)
+{
+	bool inc;
+	u64 new;
+	int err;
+
+	if (!*b)
+		return tb_new_node(r, level, b, buf, n);
+	err = tb_tm_shadow(r->tm, *b, &new, buf, (void **)n, &inc);
+	if (err)
+		return err;
+	err = tb_check_node(r, new, *n, level);
+	if (!err && inc)
+		err = tb_inc_children(r, *n);
+	if (err) {
+		tb_bm_release(*buf);
+		return err;
+	}
+	*b = new;
+	tb_bm_dirty(*buf);
+	return 0;
+}
+
+static int tb_grow(struct tb_radix *r, struct tb_radix_root *root, u64 key)
+{
+	struct thinblk_disk_node *n;
+	struct dm_buffer *buf;
+	u64 b;
+	int err;
+
+	while (!tb_fits(r, root->depth, key)) {
+		if (root->depth >= TB_MAX_DEPTH)
+			return -EFBIG;
+		if (root->block) {
+			err = tb_new_node(r, root->depth + 1, &b, &buf, &n);
+			if (err)
+				return err;
+			tb_children(n)[0] = cpu_to_le64(root->block);
+			tb_bm_release(buf);
+			root->block = b;
+		}
+		root->depth++;
+	}
+	return 0;
+}
+
+int tb_radix_writable(struct tb_radix *r, struct tb_radix_root *root, u64 key,
+		      struct tb_radix_slot *slot)
+{
+	struct thinblk_disk_node *n, *child;
+	struct dm_buffer *buf, *child_buf;
+	u32 level = root->depth;
+	u64 b;
+	int err;
+
+	err = tb_grow(r, root, key);
+	if (err)
+		return err;
+	level = root->depth;
+	err = tb_shadow_node(r, &root->block, level, &buf, &n);
+	if (err)
+		return err;
+	for (; level; level--) {
+		__le64 *entry = &tb_children(n)[tb_index(r, level, key)];
+
+		b = le64_to_cpu(*entry);
+		err = tb_shadow_node(r, &b, level - 1, &child_buf, &child);
+		if (err) {
+			tb_bm_release(buf);
+			return err;
+		}
+		*entry = cpu_to_le64(b);
+		tb_bm_release(buf);
+		buf = child_buf;
+		n = child;
+	}
+	slot->buf = buf;
+	slot->value = tb_value(r, n, tb_index(r, 0, key));
+	return 0;
+}
+
+void tb_radix_put(struct tb_radix_slot *slot)
+{
+	tb_bm_dirty(slot->buf);
+	tb_bm_release(slot->buf);
+}
+
+static int tb_drop_values(struct tb_radix *r, struct thinblk_disk_node *n)
+{
+	unsigned int i;
+	int err;
+
+	if (!r->dec)
+		return 0;
+	for (i = 0; i < r->leaf_entries; i++) {
+		if (tb_value_is_zero(r, tb_value(r, n, i)))
+			continue;
+		err = r->dec(r->ctx, tb_value(r, n, i));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Drop one reference on node @b at @level; free its subtree if it was last. */
+static int tb_drop_node(struct tb_radix *r, u64 b, u32 level)
+{
+	struct thinblk_disk_node *n;
+	struct dm_buffer *buf;
+	unsigned int i;
+	int err;
+
+	if (tb_tm_ref(r->tm, b) > 1) {
+		tb_tm_dec(r->tm, b);
+		return 0;
+	}
+	err = tb_read_node(r, b, level, &buf, &n);
+	if (err)
+		return err;
+	if (!level) {
+		err = tb_drop_values(r, n);
+	} else {
+		for (i = 0; i < TB_FANOUT && !err; i++) {
+			u64 child = le64_to_cpu(tb_children(n)[i]);
+
+			if (child)
+				err = tb_drop_node(r, child, level - 1);
+		}
+	}
+	tb_bm_release(buf);
+	if (!err)
+		tb_tm_dec(r->tm, b);
+	return err;
+}
+
+int tb_radix_drop(struct tb_radix *r, struct tb_radix_root *root)
+{
+	int err = 0;
+
+	if (root->block)
+		err = tb_drop_node(r, root->block, root->depth);
+	if (!err)
+		root->block = 0;
+	return err;
+}
+
+/*
+ * Free the first unit (a leaf, or a shared subtree) below *@b at @level and
+ * clear its entry; *@empty tells whether *@b itself is now gone.
+ */
+static int tb_drop_first(struct tb_radix *r, u64 *b, u32 level, bool *empty)
+{
+	struct thinblk_disk_node *n;
+	struct dm_buffer *buf;
+	bool child_empty;
+	unsigned int i;
+	u64 child;
+	int err;
+
+	*empty = false;
+	if (!level || tb_tm_ref(r->tm, *b) > 1) {
+		err = tb_drop_node(r, *b, level);
+		if (!err) {
+			*b = 0;
+			*empty = true;
+		}
+		return err;
+	}
+	err = tb_shadow_node(r, b, level, &buf, &n);
+	if (err)
+		return err;
+	for (i = 0; i < TB_FANOUT; i++)
+		if (tb_children(n)[i])
+			break;
+	if (i < TB_FANOUT) {
+		child = le64_to_cpu(tb_children(n)[i]);
+		err = tb_drop_first(r, &child, level - 1, &child_empty);
+		tb_children(n)[i] = cpu_to_le64(child);
+		if (err || !child_empty) {
+			tb_bm_release(buf);
+			return err;
+		}
+		for (i++; i < TB_FANOUT; i++)
+			if (tb_children(n)[i])
+				break;
+	}
+	tb_bm_release(buf);
+	if (i < TB_FANOUT)
+		return 0;
+	tb_tm_dec(r->tm, *b);
+	*b = 0;
+	*empty = true;
+	return 0;
+}
+
+int tb_radix_drop_step(struct tb_radix *r, struct tb_radix_root *root,
+		       bool *done)
+{
+	*done = !root->block;
+	if (*done)
+		return 0;
+	return tb_drop_first(r, &root->block, root->depth, done);
+}
+
+struct tb_walk {
+	struct tb_radix *r;
+	bool skip_shared;
+	int (*fn)(void *arg, u64 key, const void *value, bool shared);
+	void *arg;
+};
+
+static int tb_walk_node(struct tb_walk *w, u64 b, u32 level, u64 base,
+			bool shared)
+{
+	struct tb_radix *r = w->r;
+	struct thinblk_disk_node *n;
+	struct dm_buffer *buf;
+	unsigned int i;
+	u64 *children;
+	void *copy;
+	int err = 0;
+
+	shared |= tb_tm_ref(r->tm, b) > 1;
+	if (shared && w->skip_shared)
+		return 0;
+	err = tb_read_node(r, b, level, &buf, &n);
+	if (err)
+		return err;
+	/* Don't hold the node while calling out: copy what it holds. */
+	copy = kmalloc(THINBLK_NODE_PAYLOAD, GFP_NOIO);
+	if (!copy) {
+		tb_bm_release(buf);
+		return -ENOMEM;
+	}
+	if (!level) {
+		memcpy(copy, n + 1, THINBLK_NODE_PAYLOAD);
+		tb_bm_release(buf);
+		for (i = 0; i < r->leaf_entries && !err; i++) {
+			void *v = copy + (size_t)i * r->value_size;
+
+			if (!tb_value_is_zero(r, v))
+				err = w->fn(w->arg, base + i, v, shared);
+		}
+		kfree(copy);
+		return err;
+	}
+	children = (u64 *)copy;
+	for (i = 0; i < TB_FANOUT; i++)
+		children[i] = le64_to_cpu(tb_children(n)[i]);
+	tb_bm_release(buf);
+	for (i = 0; i < TB_FANOUT && !err; i++)
+		if (children[i])
+			err = tb_walk_node(w, children[i], level - 1,
+					   base + i * tb_span(r, level), shared);
+	kfree(children);
+	return err;
+}
+
+int tb_radix_walk(struct tb_radix *r, const struct tb_radix_root *root,
+		  bool skip_shared,
+		  int (*fn)(void *arg, u64 key, const void *value, bool shared),
+		  void *arg)
+{
+	struct tb_walk w = { r, skip_shared, fn, arg };
+
+	if (!root->block)
+		return 0;
+	return tb_walk_node(&w, root->block, root->depth, 0, false);
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Copy-on-write radix trees on metadata blocks.
+ *
+ * A tree maps a u64 key to a fixed-size value.  Level 0 nodes are leaves of
+ * values, nodes above hold child block numbers; a tree of depth d covers keys
+ * below leaf_entries * fanout^d and grows a level when a larger key is
+ * written.  Unlike a B-tree there is no splitting or rebalancing: the key is
+ * the path.  That suits our keys, which are dense small integers (virtual
+ * blocks, data blocks, volume ids).
+ *
+ * Trees share subtrees: a snapshot takes a reference on a root.  Writing goes
+ * through tb_radix_writable(), which shadows every node on the path; when a
+ * shadowed node stays shared its children gain a parent, so their refcounts
+ * (metadata blocks) or the values' own references (through @inc, e.g. data
+ * blocks) are raised.  @dec is called for each value of a leaf that is freed.
+ *
+ * Locking: the caller serialises writers against everything, and readers
+ * against writers (meta.c's lock).
+ */
+#ifndef THINBLK_RADIX_H
+#define THINBLK_RADIX_H
+
+#include "tm.h"
+
+struct tb_radix_root {
+	u64 block;		/* 0: empty */
+	u32 depth;		/* levels above the leaves */
+};
+
+struct tb_radix {
+	struct tb_tm *tm;
+	unsigned int value_size;
+	unsigned int leaf_entries;
+	/* Called for non-zero values only; may be NULL. */
+	int (*inc)(void *ctx, const void *value);
+	int (*dec)(void *ctx, const void *value);
+	void *ctx;
+};
+
+/* A held writable leaf slot; release with tb_radix_put(). */
+struct tb_radix_slot {
+	struct dm_buffer *buf;
+	void *value;
+};
+
+void tb_radix_init(struct tb_radix *r, struct tb_tm *tm,
+		   unsigned int value_size,
+		   int (*inc)(void *, const void *),
+		   int (*dec)(void *, const void *), void *ctx);
+
+/*
+ * Copy the value of @key to @value (zeroes if absent).  *@shared (optional)
+ * tells whether a node on the path has more than one parent.  !@can_block:
+ * -EWOULDBLOCK rather than read a block that is not cached.
+ */
+int tb_radix_lookup(struct tb_radix *r, const struct tb_radix_root *root,
+		    u64 key, bool can_block, void *value, bool *shared);
+/* Copy the whole leaf holding @key (leaf_entries values) to @values. */
+int tb_radix_read_leaf(struct tb_radix *r, const struct tb_radix_root *root,
+		       u64 key, void *values);
+/* Shadow the path to @key, creating nodes as needed; *@root may change. */
+int tb_radix_writable(struct tb_radix *r, struct tb_radix_root *root, u64 key,
+		      struct tb_radix_slot *slot);
+void tb_radix_put(struct tb_radix_slot *slot);
+
+/* Drop a reference on a whole tree (freeing what only it used). */
+int tb_radix_drop(struct tb_radix *r, struct tb_radix_root *root);
+/*
+ * Free a bounded piece of an unshared tree (at most one leaf); *@done is set
+ * when the tree is gone.  For deleting huge trees a step at a time.
+ */
+int tb_radix_drop_step(struct tb_radix *r, struct tb_radix_root *root,
+		       bool *done);
+
+/*
+ * Call @fn for each non-zero value, with @shared true when any node on its
+ * path has more than one parent.  Subtrees that are shared are skipped when
+ * @skip_shared is set.
+ */
+int tb_radix_walk(struct tb_radix *r, const struct tb_radix_root *root,
+		  bool skip_shared,
+		  int (*fn)(void *arg, u64 key, const void *value, bool shared),
+		  void *arg);
+
+#endif

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Data space map.  See space_map.h.
+ */
+#include <linux/bitmap.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+
+#include "space_map.h"
+
+struct tb_dsm {
+	struct tb_radix tree;		/* __le32 refcount per data block */
+	struct tb_radix_root root;
+	u64 nr_blocks;
+	u64 nr_allocated;		/* blocks with a non-zero count */
+	u64 cursor;			/* next place the allocator looks */
+	unsigned long *busy;		/* count > 0, or freed this transaction */
+	unsigned long *freed;		/* reached 0 in this transaction */
+	unsigned long *loaded;		/* one bit per leaf: busy bits valid */
+	__le32 *leaf;			/* scratch for loading a leaf */
+};
+
+static int tb_dsm_alloc_bitmaps(struct tb_dsm *dsm, u64 nr_blocks)
+{
+	u64 leaves = DIV_ROUND_UP_ULL(nr_blocks, dsm->tree.leaf_entries);
+	unsigned long *busy, *freed, *loaded;
+
+	busy = kvcalloc(BITS_TO_LONGS(nr_blocks), sizeof(long), GFP_KERNEL);
+	freed = kvcalloc(BITS_TO_LONGS(nr_blocks), sizeof(long), GFP_KERNEL);
+	loaded = kvcalloc(BITS_TO_LONGS(leaves), sizeof(long), GFP_KERNEL);
+	if (!busy || !freed || !loaded) {
+		kvfree(busy);
+		kvfree(freed);
+		kvfree(loaded);
+		return -ENOMEM;
+	}
+	if (dsm->busy) {
+		u64 old_leaves = DIV_ROUND_UP_ULL(dsm->nr_blocks,
+						  dsm->tree.leaf_entries);
+
+		bitmap_copy(busy, dsm->busy, dsm->nr_blocks);
+		bitmap_copy(freed, dsm->freed, dsm->nr_blocks);
+		/* The old last leaf may hold new blocks: reload it. */
+		bitmap_copy(loaded, dsm->loaded, old_leaves ? old_leaves - 1 : 0);
+		kvfree(dsm->busy);
+		kvfree(dsm->freed);
+		kvfree(dsm->loaded);
+	}
+	dsm->busy = busy;
+	dsm->freed = freed;
+	dsm->loaded = loaded;
+	dsm->nr_blocks = nr_blocks;
+	return 0;
+}
+
+struct tb_dsm *tb_dsm_create(struct tb_tm *tm, u64 nr_blocks,
+			     const struct tb_radix_root *root, u64 nr_allocated)
+{
+	struct tb_dsm *dsm = kzalloc(sizeof(*dsm), GFP_KERNEL);
+
+	if (!dsm)
+		return ERR_PTR(-ENOMEM);
+	tb_radix_init(&dsm->tree, tm, sizeof(__le32), NULL, NULL, NULL);
+	dsm->root = *root;
+	dsm->nr_allocated = nr_allocated;
+	dsm->leaf = kmalloc(THINBLK_NODE_PAYLOAD, GFP_KERNEL);
+	if (!dsm->leaf || tb_dsm_alloc_bitmaps(dsm, nr_blocks)) {
+		tb_dsm_destroy(dsm);
+		return ERR_PTR(-ENOMEM);
+	}
+	return dsm;
+}
+
+void tb_dsm_destroy(struct tb_dsm *dsm)
+{
+	kvfree(dsm->busy);
+	kvfree(dsm->freed);
+	kvfree(dsm->loaded);
+	kfree(dsm->leaf);
+	kfree(dsm);
+}
+
+int tb_dsm_resize(struct tb_dsm *dsm, u64 nr_blocks)
+{
+	if (nr_blocks < dsm->nr_blocks)
+		return -EINVAL;
+	if (nr_blocks == dsm->nr_blocks)
+		return 0;
+	return tb_dsm_alloc_bitmaps(dsm, nr_blocks);
+}
+
+u64 tb_dsm_nr_blocks(struct tb_dsm *dsm)
+{
+	return dsm->nr_blocks;
+}
+
+u64 tb_dsm_nr_allocated(struct tb_dsm *dsm)
+{
+	return dsm->nr_allocated;
+}
+
+struct tb_radix_root tb_dsm_root(struct tb_dsm *dsm)
+{
+	return dsm->root;
+}
+
+/* Make the busy bits of the leaf holding @b valid. */
+static int tb_dsm_load(struct tb_dsm *dsm, u64 b)
+{
+	u64 leaf = div_u64(b, dsm->tree.leaf_entries);
+	u64 first = leaf * dsm->tree.leaf_entries, i;
+	int r;
+
+	if (test_bit(leaf, dsm->loaded))
+		return 0;
+	r = tb_radix_read_leaf(&dsm->tree, &dsm->root, b, dsm->leaf);
+	if (r)
+		return r;
+	for (i = 0; i < dsm->tree.leaf_entries && first + i < dsm->nr_blocks; i++)
+		if (dsm->leaf[i] || test_bit(first + i, dsm->freed))
+			set_bit(first + i, dsm->busy);
+	set_bit(leaf, dsm->loaded);
+	return 0;
+}
+
+static int tb_dsm_update(struct tb_dsm *dsm, u64 b, int delta, u32 *result)
+{
+	struct tb_radix_slot slot;
+	u32 count;
+	int r;
+
+	if (b >= dsm->nr_blocks) {
+		pr_err("thinblk: data block %llu beyond the pool\n", b);
+		return -EUCLEAN;
+	}
+	r = tb_dsm_load(dsm, b);
+	if (r)
+		return r;
+	r = tb_radix_writable(&dsm->tree, &dsm->root, b, &slot);
+	if (r)
+		return r;
+	count = le32_to_cpup(slot.value);
+	if (WARN_ON_ONCE(delta < 0 && !count)) {
+		tb_radix_put(&slot);
+		return -EUCLEAN;
+	}
+	count += delta;
+	*(__le32 *)slot.value = cpu_to_le32(count);
+	tb_radix_put(&slot);
+	if (count == 1 && delta > 0) {
+		set_bit(b, dsm->busy);
+		dsm->nr_allocated++;
+	} else if (!count) {
+		set_bit(b, dsm->freed);
+		dsm->nr_allocated--;
+	}
+	*result = count;
+	return 0;
+}
+
+int tb_dsm_alloc(struct tb_dsm *dsm, u64 *result)
+{
+	u64 leaf = dsm->tree.leaf_entries, b = dsm->cursor, scanned = 0;
+	u64 end, found;
+	u32 count;
+	int r;
+
+	while (scanned < dsm->nr_blocks + leaf) {
+		if (b >= dsm->nr_blocks)
+			b = 0;
+		r = tb_dsm_load(dsm, b);
+		if (r)
+			return r;
+		end = min_t(u64, dsm->nr_blocks, roundup(b + 1, leaf));
+		found = find_next_zero_bit(dsm->busy, end, b);
+		if (found < end) {
+			r = tb_dsm_update(dsm, found, 1, &count);
+			if (r)
+				return r;
+			dsm->cursor = found + 1;
+			*result = found;
+			return 0;
+		}
+		scanned += end - b;
+		b = end;
+	}
+	return -ENOSPC;
+}
+
+int tb_dsm_inc(struct tb_dsm *dsm, u64 b)
+{
+	u32 count;
+
+	return tb_dsm_update(dsm, b, 1, &count);
+}
+
+int tb_dsm_dec(struct tb_dsm *dsm, u64 b, bool *freed)
+{
+	u32 count;
+	int r = tb_dsm_update(dsm, b, -1, &count);
+
+	if (freed)
+		*freed = !r && !count;
+	return r;
+}
+
+int tb_dsm_get(struct tb_dsm *dsm, u64 b, bool can_block, u32 *count)
+{
+	__le32 v;
+	int r = tb_radix_lookup(&dsm->tree, &dsm->root, b, can_block, &v, NULL);
+
+	*count = le32_to_cpu(v);
+	return r;
+}
+
+void tb_dsm_commit_done(struct tb_dsm *dsm,
+			void (*fn)(void *arg, u64 b, u64 len), void *arg)
+{
+	unsigned long start, end;
+
+	for_each_set_bitrange(start, end, dsm->freed, dsm->nr_blocks) {
+		bitmap_clear(dsm->busy, start, end - start);
+		if (fn)
+			fn(arg, start, end - start);
+	}
+	bitmap_zero(dsm->freed, dsm->nr_blocks);
+}

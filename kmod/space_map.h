@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Data space map: a refcount for every data block, kept in a radix tree of
+ * __le32 values (keyed by data block) on the metadata device, and in memory a
+ * bitmap of busy blocks for fast allocation, filled lazily a leaf at a time
+ * (opening a pool reads nothing of it).
+ *
+ * A data block's refcount is the number of mapping-tree leaves pointing at it.
+ * A block whose count drops to zero stays busy until the next commit (the
+ * committed mappings may still point at it); tb_dsm_commit_done() then frees
+ * it and reports it for discard passdown.
+ *
+ * Locking: the caller's (meta.c's lock, for writing on every call but
+ * tb_dsm_get, which needs it for reading).
+ */
+#ifndef THINBLK_SPACE_MAP_H
+#define THINBLK_SPACE_MAP_H
+
+#include "radix.h"
+
+struct tb_dsm;
+
+struct tb_dsm *tb_dsm_create(struct tb_tm *tm, u64 nr_blocks,
+			     const struct tb_radix_root *root, u64 nr_allocated);
+void tb_dsm_destroy(struct tb_dsm *dsm);
+int tb_dsm_resize(struct tb_dsm *dsm, u64 nr_blocks);
+
+u64 tb_dsm_nr_blocks(struct tb_dsm *dsm);
+u64 tb_dsm_nr_allocated(struct tb_dsm *dsm);
+struct tb_radix_root tb_dsm_root(struct tb_dsm *dsm);
+
+/* A free block with refcount 1 in *@b, or -ENOSPC. */
+int tb_dsm_alloc(struct tb_dsm *dsm, u64 *b);
+int tb_dsm_inc(struct tb_dsm *dsm, u64 b);
+/* *@freed (optional) tells whether the count reached zero. */
+int tb_dsm_dec(struct tb_dsm *dsm, u64 b, bool *freed);
+int tb_dsm_get(struct tb_dsm *dsm, u64 b, bool can_block, u32 *count);
+
+/* After a commit: release blocks freed in it, calling @fn on each run. */
+void tb_dsm_commit_done(struct tb_dsm *dsm,
+			void (*fn)(void *arg, u64 b, u64 len), void *arg);
+
+#endif

@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Transaction manager and metadata space map.  See tm.h.
+ */
+#include <linux/bitmap.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+
+#include "tm.h"
+
+#define TB_SB_BLOCK 0
+#define TB_MSM_FIRST 1
+
+struct tb_tm {
+	struct tb_bm *bm;
+	u64 nr_blocks;
+	u32 msm_blocks;			/* R: refcount blocks */
+	u64 first_node;			/* first block the allocator may hand out */
+	u32 *refs;			/* refcount of every metadata block */
+	unsigned long *shadowed;	/* allocated in this transaction */
+	unsigned long *freed;		/* dropped to 0 in this transaction */
+	unsigned long *dirty_rc;	/* refcount blocks to write at commit */
+	u8 slot[THINBLK_SB_SLOT_BYTES];	/* current slot of each refcount block */
+	u64 cursor;			/* where the next allocation looks first */
+	u64 nr_used;
+};
+
+u32 tb_tm_refcount_blocks(u64 nr_blocks)
+{
+	return DIV_ROUND_UP_ULL(nr_blocks, THINBLK_REFCOUNTS_PER_BLOCK);
+}
+
+struct tb_bm *tb_tm_bm(struct tb_tm *tm)
+{
+	return tm->bm;
+}
+
+u64 tb_tm_nr_used(struct tb_tm *tm)
+{
+	return tm->nr_used;
+}
+
+struct tb_tm *tb_tm_create(struct tb_bm *bm)
+{
+	struct tb_tm *tm = kzalloc(sizeof(*tm), GFP_KERNEL);
+	u64 n = tb_bm_nr_blocks(bm);
+
+	if (!tm)
+		return ERR_PTR(-ENOMEM);
+	tm->bm = bm;
+	tm->nr_blocks = n;
+	tm->msm_blocks = tb_tm_refcount_blocks(n);
+	tm->first_node = TB_MSM_FIRST + 2ULL * tm->msm_blocks;
+	tm->refs = kvcalloc(n, sizeof(u32), GFP_KERNEL);
+	tm->shadowed = kvcalloc(BITS_TO_LONGS(n), sizeof(long), GFP_KERNEL);
+	tm->freed = kvcalloc(BITS_TO_LONGS(n), sizeof(long), GFP_KERNEL);
+	tm->dirty_rc = kvcalloc(BITS_TO_LONGS(tm->msm_blocks), sizeof(long),
+				GFP_KERNEL);
+	if (!tm->refs || !tm->shadowed || !tm->freed || !tm->dirty_rc) {
+		tb_tm_destroy(tm);
+		return ERR_PTR(-ENOMEM);
+	}
+	tm->cursor = tm->first_node;
+	return tm;
+}
+
+void tb_tm_destroy(struct tb_tm *tm)
+{
+	kvfree(tm->refs);
+	kvfree(tm->shadowed);
+	kvfree(tm->freed);
+	kvfree(tm->dirty_rc);
+	kfree(tm);
+}
+
+static void tb_tm_set_ref(struct tb_tm *tm, u64 b, u32 count)
+{
+	if (!tm->refs[b] && count)
+		tm->nr_used++;
+	else if (tm->refs[b] && !count)
+		tm->nr_used--;
+	tm->refs[b] = count;
+	set_bit(b / THINBLK_REFCOUNTS_PER_BLOCK, tm->dirty_rc);
+}
+
+int tb_tm_format(struct tb_tm *tm)
+{
+	u64 b;
+
+	if (tm->first_node >= tm->nr_blocks)
+		return -ENOSPC;
+	memset(tm->slot, 0, sizeof(tm->slot));
+	/* The superblock and the space map's slots are never allocated. */
+	for (b = 0; b < tm->first_node; b++)
+		tb_tm_set_ref(tm, b, 1);
+	bitmap_fill(tm->dirty_rc, tm->msm_blocks);
+	return 0;
+}
+
+static u64 tb_tm_slot_block(struct tb_tm *tm, u32 i, bool other)
+{
+	bool slot = test_bit_le(i, tm->slot) ^ other;
+
+	return TB_MSM_FIRST + 2ULL * i + slot;
+}
+
+static int tb_tm_load_refcounts(struct tb_tm *tm, u32 i)
+{
+	struct thinblk_disk_refcounts *rc;
+	struct dm_buffer *buf;
+	u64 b, first = (u64)i * THINBLK_REFCOUNTS_PER_BLOCK;
+	__le32 *counts;
+	u32 j;
+	int r;
+
+	r = tb_bm_read(tm->bm, tb_tm_slot_block(tm, i, false),
+		       THINBLK_BLOCK_REFCOUNT, true, &buf, (void **)&rc);
+	if (r)
+		return r;
+	counts = (__le32 *)(rc + 1);
+	for (j = 0; j < THINBLK_REFCOUNTS_PER_BLOCK; j++) {
+		b = first + j;
+		if (b >= tm->nr_blocks)
+			break;
+		tm->refs[b] = le32_to_cpu(counts[j]);
+		if (tm->refs[b])
+			tm->nr_used++;
+	}
+	tb_bm_release(buf);
+	return 0;
+}
+
+int tb_tm_open(struct tb_tm *tm, const struct thinblk_disk_superblock *sb)
+{
+	u32 i;
+	int r;
+
+	if (le32_to_cpu(sb->msm_blocks) != tm->msm_blocks)
+		return -EUCLEAN;
+	memcpy(tm->slot, sb->msm_slot, sizeof(tm->slot));
+	for (i = 0; i < tm->msm_blocks; i++) {
+		r = tb_tm_load_refcounts(tm, i);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int tb_tm_read(struct tb_tm *tm, u64 b, bool can_block, struct dm_buffer **buf,
+	       void **data)
+{
+	if (b < tm->first_node) {
+		pr_err("thinblk: tree points at reserved metadata block %llu\n", b);
+		return -EUCLEAN;
+	}
+	return tb_bm_read(tm->bm, b, THINBLK_BLOCK_NODE, can_block, buf, data);
+}
+
+static bool tb_tm_is_free(struct tb_tm *tm, u64 b)
+{
+	return !tm->refs[b] && !test_bit(b, tm->freed);
+}
+
+static int tb_tm_alloc(struct tb_tm *tm, u64 *result)
+{
+	u64 b, n = tm->nr_blocks - tm->first_node;
+
+	for (; n; n--) {
+		b = tm->cursor++;
+		if (tm->cursor >= tm->nr_blocks)
+			tm->cursor = tm->first_node;
+		if (tb_tm_is_free(tm, b)) {
+			tb_tm_set_ref(tm, b, 1);
+			set_bit(b, tm->shadowed);
+			*result = b;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+int tb_tm_new_block(struct tb_tm *tm, u64 *b, struct dm_buffer **buf,
+		    void **data)
+{
+	int r = tb_tm_alloc(tm, b);
+
+	if (r)
+		return r;
+	r = tb_bm_new(tm->bm, *b, THINBLK_BLOCK_NODE, buf, data);
+	if (r)
+		tb_tm_dec(tm, *b);
+	return r;
+}
+
+int tb_tm_shadow(struct tb_tm *tm, u64 old, u64 *new, struct dm_buffer **buf,
+		 void **data, bool *inc_children)
+{
+	struct thinblk_disk_header *hdr;
+	struct dm_buffer *old_buf;
+	void *old_data;
+	int r;
+
+	*inc_children = false;
+	if (test_bit(old, tm->shadowed) && tm->refs[old] == 1) {
+		*new = old;
+		return tb_tm_read(tm, old, true, buf, data);
+	}
+	r = tb_tm_read(tm, old, true, &old_buf, &old_data);
+	if (r)
+		return r;
+	r = tb_tm_new_block(tm, new, buf, data);
+	if (r) {
+		tb_bm_release(old_buf);
+		return r;
+	}
+	memcpy(*data, old_data, THINBLK_META_BLOCK_SIZE);
+	tb_bm_release(old_buf);
+	hdr = *data;
+	hdr->blocknr = cpu_to_le64(*new);
+	tb_bm_dirty(*buf);
+	*inc_children = tm->refs[old] > 1;
+	tb_tm_dec(tm, old);
+	return 0;
+}
+
+u32 tb_tm_ref(struct tb_tm *tm, u64 b)
+{
+	return tm->refs[b];
+}
+
+void tb_tm_inc(struct tb_tm *tm, u64 b)
+{
+	tb_tm_set_ref(tm, b, tm->refs[b] + 1);
+}
+
+u32 tb_tm_dec(struct tb_tm *tm, u64 b)
+{
+	if (WARN_ON_ONCE(!tm->refs[b]))
+		return 0;
+	tb_tm_set_ref(tm, b, tm->refs[b] - 1);
+	if (!tm->refs[b]) {
+		set_bit(b, tm->freed);
+		clear_bit(b, tm->shadowed);
+	}
+	return tm->refs[b];
+}
+
+static int tb_tm_write_refcounts(struct tb_tm *tm, u32 i)
+{
+	u64 b = tb_tm_slot_block(tm, i, true), first;
+	struct thinblk_disk_refcounts *rc;
+	struct dm_buffer *buf;
+	__le32 *counts;
+	u32 j;
+	int r;
+
+	r = tb_bm_new(tm->bm, b, THINBLK_BLOCK_REFCOUNT, &buf, (void **)&rc);
+	if (r)
+		return r;
+	rc->first = cpu_to_le32(i);
+	counts = (__le32 *)(rc + 1);
+	first = (u64)i * THINBLK_REFCOUNTS_PER_BLOCK;
+	for (j = 0; j < THINBLK_REFCOUNTS_PER_BLOCK; j++)
+		if (first + j < tm->nr_blocks)
+			counts[j] = cpu_to_le32(tm->refs[first + j]);
+	tb_bm_dirty(buf);
+	tb_bm_release(buf);
+	if (test_bit_le(i, tm->slot))
+		__clear_bit_le(i, tm->slot);
+	else
+		__set_bit_le(i, tm->slot);
+	return 0;
+}
+
+int tb_tm_pre_commit(struct tb_tm *tm, struct thinblk_disk_superblock *sb)
+{
+	unsigned long i;
+	int r;
+
+	for_each_set_bit(i, tm->dirty_rc, tm->msm_blocks) {
+		r = tb_tm_write_refcounts(tm, i);
+		if (r)
+			return r;
+		clear_bit(i, tm->dirty_rc);
+	}
+	memcpy(sb->msm_slot, tm->slot, sizeof(tm->slot));
+	sb->msm_blocks = cpu_to_le32(tm->msm_blocks);
+	return tb_bm_flush(tm->bm);
+}
+
+void tb_tm_post_commit(struct tb_tm *tm)
+{
+	unsigned long b;
+
+	for_each_set_bit(b, tm->freed, tm->nr_blocks)
+		tb_bm_forget(tm->bm, b);
+	bitmap_zero(tm->freed, tm->nr_blocks);
+	bitmap_zero(tm->shadowed, tm->nr_blocks);
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Transaction manager and metadata space map.
+ *
+ * Every metadata block but the superblock and the space map's own slots is
+ * copy-on-write: a block that the last commit wrote is never written again.
+ * To change one, a caller *shadows* it: gets a writable copy in a block
+ * allocated in this transaction (or the block itself, when it was allocated
+ * in this transaction and has one reference).  Refcounts of metadata blocks
+ * live in memory (4 bytes per block, at most 16 MiB) and are written at
+ * commit into the alternate slot of each changed refcount block; the
+ * superblock's slot bitmap makes the new slots current atomically.
+ *
+ * A block whose refcount drops to zero is reusable only after the next
+ * commit, since the committed trees may still point at it.
+ *
+ * Locking: none.  The caller (meta.c) holds its lock for writing around
+ * every call that changes state, for reading around lookups.
+ */
+#ifndef THINBLK_TM_H
+#define THINBLK_TM_H
+
+#include <linux/types.h>
+#include <linux/thinblk.h>
+
+#include "bm.h"
+
+struct tb_tm;
+
+/* Blocks 1..2*R hold the space map; returns R for a device of @nr_blocks. */
+u32 tb_tm_refcount_blocks(u64 nr_blocks);
+
+struct tb_tm *tb_tm_create(struct tb_bm *bm);
+void tb_tm_destroy(struct tb_tm *tm);
+/* A fresh, empty space map (pool create). */
+int tb_tm_format(struct tb_tm *tm);
+/* Load the space map that @sb says is current. */
+int tb_tm_open(struct tb_tm *tm, const struct thinblk_disk_superblock *sb);
+
+struct tb_bm *tb_tm_bm(struct tb_tm *tm);
+u64 tb_tm_nr_used(struct tb_tm *tm);
+
+int tb_tm_read(struct tb_tm *tm, u64 b, bool can_block, struct dm_buffer **buf,
+	       void **data);
+/* Allocate a zeroed node block with refcount 1. -ENOSPC when full. */
+int tb_tm_new_block(struct tb_tm *tm, u64 *b, struct dm_buffer **buf,
+		    void **data);
+/*
+ * Writable copy of node @old in *@new.  *@inc_children is set when @old stays
+ * shared: the copy is a new parent of all @old's children, so the caller must
+ * take a reference on each.
+ */
+int tb_tm_shadow(struct tb_tm *tm, u64 old, u64 *new, struct dm_buffer **buf,
+		 void **data, bool *inc_children);
+u32 tb_tm_ref(struct tb_tm *tm, u64 b);
+void tb_tm_inc(struct tb_tm *tm, u64 b);
+/* Drops a reference; returns the new count. */
+u32 tb_tm_dec(struct tb_tm *tm, u64 b);
+
+/* Write the space map and all dirty blocks, flush; fills @sb's slot map. */
+int tb_tm_pre_commit(struct tb_tm *tm, struct thinblk_disk_superblock *sb);
+/* The superblock is on disk: start a new transaction. */
+void tb_tm_post_commit(struct tb_tm *tm);
+
+#endif

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The block device of a thin volume: one bio-based gendisk per volume,
+ * named thinblkN, with sysfs attributes (thinblk/pool, thinblk/volume,
+ * thinblk/origin, thinblk/id) from which a udev rule makes
+ * /dev/thinblk/POOL/VOLUME.
+ */
+#include <linux/blkdev.h>
+#include <linux/idr.h>
+#include <linux/module.h>
+
+#include "pool.h"
+
+#define TB_DISK_PREFIX "thinblk"
+
+static int tb_major;
+static DEFINE_IDA(tb_minors);
+
+static int tb_open(struct block_device *bdev, fmode_t mode)
+{
+	struct tb_volume *vol = bdev->bd_disk->private_data;
+	int r = 0;
+
+	mutex_lock(&vol->open_mutex);
+	if (vol->dying)
+		r = -ENXIO;
+	else
+		vol->openers++;
+	mutex_unlock(&vol->open_mutex);
+	return r;
+}
+
+static void tb_release(struct gendisk *disk, fmode_t mode)
+{
+	struct tb_volume *vol = disk->private_data;
+
+	mutex_lock(&vol->open_mutex);
+	vol->openers--;
+	mutex_unlock(&vol->open_mutex);
+}
+
+static const struct block_device_operations tb_fops = {
+	.owner = THIS_MODULE,
+	.submit_bio = tb_submit_bio,
+	.open = tb_open,
+	.release = tb_release,
+};
+
+static struct tb_volume *tb_dev_vol(struct device *dev)
+{
+	return dev_to_disk(dev)->private_data;
+}
+
+static ssize_t pool_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%s\n", tb_dev_vol(dev)->pool->name);
+}
+
+static ssize_t volume_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%s\n", tb_dev_vol(dev)->mv->name);
+}
+
+static ssize_t id_show(struct device *dev, struct device_attribute *attr,
+		       char *buf)
+{
+	return sysfs_emit(buf, "%u\n", tb_dev_vol(dev)->mv->id);
+}
+
+static ssize_t origin_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%s\n", tb_dev_vol(dev)->origin_name);
+}
+
+static DEVICE_ATTR_RO(pool);
+static DEVICE_ATTR_RO(volume);
+static DEVICE_ATTR_RO(id);
+static DEVICE_ATTR_RO(origin);
+
+static struct attribute *tb_vol_attrs[] = {
+	&dev_attr_pool.attr,
+	&dev_attr_volume.attr,
+	&dev_attr_id.attr,
+	&dev_attr_origin.attr,
+	NULL,
+};
+
+static const struct attribute_group tb_vol_group = {
+	.name = "thinblk",
+	.attrs = tb_vol_attrs,
+};
+
+static const struct attribute_group *tb_vol_groups[] = {
+	&tb_vol_group,
+	NULL,
+};
+
+static void tb_set_limits(struct tb_volume *vol, struct request_queue *q)
+{
+	u32 bs = vol->pool->block_size;
+
+	blk_queue_logical_block_size(q, THINBLK_SECTOR_SIZE);
+	blk_queue_physical_block_size(q, bs);
+	blk_queue_io_min(q, bs);
+	blk_queue_io_opt(q, bs);
+	blk_queue_chunk_sectors(q, bs >> SECTOR_SHIFT);
+	blk_queue_max_discard_sectors(q, UINT_MAX >> SECTOR_SHIFT);
+	q->limits.discard_granularity = bs;
+	blk_queue_write_cache(q, true, true);
+	blk_queue_flag_set(QUEUE_FLAG_NONROT, q);
+}
+
+int tb_volume_add_disk(struct tb_volume *vol)
+{
+	struct gendisk *disk;
+	int r;
+
+	vol->minor = ida_alloc_max(&tb_minors, MINORMASK, GFP_KERNEL);
+	if (vol->minor < 0)
+		return vol->minor;
+	disk = blk_alloc_disk(NUMA_NO_NODE);
+	if (!disk) {
+		r = -ENOMEM;
+		goto bad_disk;
+	}
+	disk->major = tb_major;
+	disk->first_minor = vol->minor;
+	disk->minors = 1;
+	disk->fops = &tb_fops;
+	disk->private_data = vol;
+	disk->flags |= GENHD_FL_NO_PART;
+	snprintf(disk->disk_name, DISK_NAME_LEN, TB_DISK_PREFIX "%d",
+		 vol->minor);
+	tb_set_limits(vol, disk->queue);
+	set_capacity(disk, vol->mv->size >> SECTOR_SHIFT);
+	vol->disk = disk;
+	r = device_add_disk(NULL, disk, tb_vol_groups);
+	if (r)
+		goto bad_add;
+	return 0;
+bad_add:
+	put_disk(disk);
+	vol->disk = NULL;
+bad_disk:
+	ida_free(&tb_minors, vol->minor);
+	return r;
+}
+
+void tb_volume_del_disk(struct tb_volume *vol)
+{
+	del_gendisk(vol->disk);
+	put_disk(vol->disk);
+	ida_free(&tb_minors, vol->minor);
+}
+
+int tb_volumes_init(void)
+{
+	tb_major = register_blkdev(0, TB_DISK_PREFIX);
+	return tb_major < 0 ? tb_major : 0;
+}
+
+void tb_volumes_exit(void)
+{
+	unregister_blkdev(tb_major, TB_DISK_PREFIX);
+	ida_destroy(&tb_minors);
+}

@@ -498,6 +498,14 @@ static int tb_vol_dump(struct sk_buff *skb, struct netlink_callback *cb,
 
 	if (!v)
 		return -ENOMEM;
+	if (filter && !cb->args[2]) {
+		if (!tb_pool_exists(nla_data(filter))) {
+			kfree(v);
+			NL_SET_ERR_MSG_ATTR(cb->extack, filter, "no such pool");
+			return -ENOENT;
+		}
+		cb->args[2] = 1;	/* checked */
+	}
 	cb->seq = tb_generation();
 	for (;;) {
 		pi = cb->args[0];

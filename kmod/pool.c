@@ -729,6 +729,16 @@ int tb_pool_get(const char *name, struct tb_pool_info *info,
 	return pool ? 0 : -ENOENT;
 }
 
+bool tb_pool_exists(const char *name)
+{
+	bool found;
+
+	mutex_lock(&tb_pools_mutex);
+	found = tb_pool_find(name);
+	mutex_unlock(&tb_pools_mutex);
+	return found;
+}
+
 int tb_pool_get_nth(unsigned long idx, struct tb_pool_info *info)
 {
 	struct tb_pool *pool;
@@ -788,7 +798,8 @@ static bool tb_valid_name(const char *name)
 {
 	size_t i, len = strlen(name);
 
-	if (!len || len >= THINBLK_NAME_MAX)
+	if (!len || len >= THINBLK_NAME_MAX || !strcmp(name, ".") ||
+	    !strcmp(name, ".."))
 		return false;
 	for (i = 0; i < len; i++)
 		if (!isalnum(name[i]) && !strchr("_.-", name[i]))
@@ -809,7 +820,7 @@ static struct tb_pool *tb_vol_new_checks(const char *pool_name,
 		return NULL;
 	*r = -EINVAL;
 	if (!tb_valid_name(name)) {
-		tb_nl_errmsg(ea, "volume \"%s/%s\": invalid name: use 1-63 characters of [A-Za-z0-9_.-]",
+		tb_nl_errmsg(ea, "volume \"%s/%s\": invalid name: use 1-63 characters of [A-Za-z0-9_.-], not . or ..",
 			     pool_name, name);
 		return NULL;
 	}

@@ -129,6 +129,7 @@ int tb_pool_get(const char *name, struct tb_pool_info *info,
 		struct netlink_ext_ack *ea);
 /* The @idx-th pool, for dumps; -ENOENT past the end. */
 int tb_pool_get_nth(unsigned long idx, struct tb_pool_info *info);
+bool tb_pool_exists(const char *name);
 
 int tb_vol_create(const char *pool, const char *name, u64 size, u64 limit,
 		  struct netlink_ext_ack *ea);

@@ -23,7 +23,8 @@ bool tb_name_valid(const char *name)
 {
 	size_t len = strlen(name);
 
-	if (!len || len >= THINBLK_NAME_MAX)
+	if (!len || len >= THINBLK_NAME_MAX || !strcmp(name, ".") ||
+	    !strcmp(name, ".."))
 		return false;
 	return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 			    "abcdefghijklmnopqrstuvwxyz"

@@ -13,7 +13,7 @@
 
 #include "args.h"
 
-#define NAME_RULE	"use 1-63 characters of [A-Za-z0-9_.-]"
+#define NAME_RULE	"use 1-63 characters of [A-Za-z0-9_.-], not . or .."
 #define NS_PER_MS	1000000ULL
 #define NS_PER_S	1000000000ULL
 #define NO_LIMIT	"none"

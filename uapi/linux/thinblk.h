@@ -81,7 +81,7 @@
  *        out: the volume
  *
  * THINBLK_CMD_VOL_GET  (doit with POOL_NAME + VOL_NAME; dump with optional
- *        POOL_NAME filter)
+ *        POOL_NAME filter, -ENOENT if that pool does not exist)
  *   out: POOL_NAME, VOL_NAME, VOL_ID (u32), VOL_DEVICE (string, "/dev/thinblkN"),
  *        VOL_SIZE, VOL_ORIGIN (absent for a base volume), VOL_LIMIT (absent
  *        when none), VOL_OPEN (u32 openers), VOL_REFERENCED (bytes mapped),
@@ -93,6 +93,15 @@
  *
  * Dumps that race with a change set NLM_F_DUMP_INTR on a message; the reader
  * should retry the dump.
+ *
+ * Conventions: VOL_LIMIT 0 means "no limit" in every command.  A write that
+ * would take a volume past its limit fails with ENOSPC (BLK_STS_NOSPC) for
+ * that volume only; the limit counts blocks the volume allocated (new blocks
+ * and copies breaking sharing) and still holds.  LOW_WATER_PCT is converted
+ * to bytes when set (POOL_GET reports bytes; re-set it after a grow).
+ * VOL_ORIGIN is absent once the origin has been deleted.  DATA_DEV and
+ * META_DEV are reported as given at create/open.  The events group is open to
+ * every user: events carry names and sizes, no data.
  *
  * Events (multicast group THINBLK_MCGRP_EVENTS)
  * ---------------------------------------------

@@ -146,14 +146,17 @@ static void test_names(void)
 	long_name[THINBLK_NAME_MAX - 1] = 'x';
 	long_name[THINBLK_NAME_MAX] = '\0';
 	CHECK(!tb_name_valid(long_name));		/* 64 */
+	CHECK(!tb_name_valid("."));
+	CHECK(!tb_name_valid(".."));
+	CHECK(tb_name_valid("..."));
 
 	CHECK(arg_vol_ref("p0/web", &ref, err) == 0);
 	CHECK_STR(ref.pool, "p0");
 	CHECK_STR(ref.name, "web");
 	CHECK(arg_vol_ref("p0/a b", &ref, err) == -EINVAL);
-	CHECK_STR(err, "invalid volume name \"a b\": use 1-63 characters of [A-Za-z0-9_.-]");
+	CHECK_STR(err, "invalid volume name \"a b\": use 1-63 characters of [A-Za-z0-9_.-], not . or ..");
 	CHECK(arg_vol_ref("p 0/web", &ref, err) == -EINVAL);
-	CHECK_STR(err, "invalid pool name \"p 0\": use 1-63 characters of [A-Za-z0-9_.-]");
+	CHECK_STR(err, "invalid pool name \"p 0\": use 1-63 characters of [A-Za-z0-9_.-], not . or ..");
 	CHECK(arg_vol_ref("web", &ref, err) == -EINVAL);
 	CHECK_STR(err, "invalid volume \"web\": use POOL/VOLUME");
 	CHECK(arg_vol_ref("p0/a/b", &ref, err) == -EINVAL);

@@ -306,8 +306,14 @@ static blk_status_t tb_provision_error(struct tb_pool *pool, int r)
 {
 	if (r == -EDQUOT)
 		return BLK_STS_NOSPC;
-	pr_err("thinblk: pool %s: metadata error %d, going read-only\n",
-	       pool->name, r);
+	if (tb_meta_full(pool->meta)) {
+		pr_err("thinblk: pool %s: out of metadata space, going read-only\n",
+		       pool->name);
+		tb_pool_meta_full(pool);
+	} else {
+		pr_err("thinblk: pool %s: metadata error %d, going read-only\n",
+		       pool->name, r);
+	}
 	tb_pool_set_mode(pool, THINBLK_MODE_READ_ONLY);
 	return BLK_STS_IOERR;
 }
@@ -322,7 +328,7 @@ static blk_status_t tb_provision(struct tb_volume *vol, struct bio *bio)
 	if (READ_ONCE(pool->mode) >= THINBLK_MODE_READ_ONLY)
 		return BLK_STS_IOERR;
 	r = tb_meta_provision(pool->meta, vol->mv, vblock, &new, &old);
-	if (r == -ENOSPC) {
+	if (r == -ENOSPC && !tb_meta_full(pool->meta)) {
 		tb_pool_no_space(pool, bio);
 		return BLK_STS_AGAIN;	/* queued or failed by the pool */
 	}

@@ -230,6 +230,11 @@ int tb_meta_commit(struct tb_meta *m)
 	return r;
 }
 
+bool tb_meta_full(struct tb_meta *m)
+{
+	return tb_tm_full(m->tm);
+}
+
 bool tb_meta_needs_commit(struct tb_meta *m)
 {
 	return READ_ONCE(m->dirty);

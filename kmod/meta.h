@@ -70,6 +70,8 @@ void tb_meta_close(struct tb_meta *m);
 /* Make every change so far durable (flushes the data device first). */
 int tb_meta_commit(struct tb_meta *m);
 bool tb_meta_needs_commit(struct tb_meta *m);
+/* Has the metadata device run out of space?  (Then -ENOSPC is about it.) */
+bool tb_meta_full(struct tb_meta *m);
 /* Called with each run of data blocks freed by a commit (discard passdown). */
 void tb_meta_set_free_hook(struct tb_meta *m,
 			   void (*fn)(void *arg, u64 b, u64 len), void *arg);

@@ -65,6 +65,11 @@ static void tb_space_event(struct tb_pool *pool, u32 type)
 	tb_nl_event(&ev);
 }
 
+void tb_pool_meta_full(struct tb_pool *pool)
+{
+	tb_pool_event(pool, THINBLK_EVENT_OUT_OF_META_SPACE);
+}
+
 void tb_pool_set_mode(struct tb_pool *pool, u32 mode)
 {
 	struct tb_event ev = { .type = THINBLK_EVENT_MODE_CHANGED,

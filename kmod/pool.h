@@ -161,6 +161,7 @@ int tb_pool_commit(struct tb_pool *pool);
 void tb_pool_defer(struct tb_pool *pool, struct bio *bio);
 void tb_pool_no_space(struct tb_pool *pool, struct bio *bio);
 void tb_pool_check_low_water(struct tb_pool *pool);
+void tb_pool_meta_full(struct tb_pool *pool);
 
 /* volume.c */
 int tb_volume_add_disk(struct tb_volume *vol);

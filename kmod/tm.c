@@ -22,6 +22,7 @@ struct tb_tm {
 	unsigned long *dirty_rc;	/* refcount blocks to write at commit */
 	u8 slot[THINBLK_SB_SLOT_BYTES];	/* current slot of each refcount block */
 	u64 cursor;			/* where the next allocation looks first */
+	bool full;			/* an allocation found no free block */
 	u64 nr_used;
 };
 
@@ -38,6 +39,11 @@ struct tb_bm *tb_tm_bm(struct tb_tm *tm)
 u64 tb_tm_nr_used(struct tb_tm *tm)
 {
 	return tm->nr_used;
+}
+
+bool tb_tm_full(struct tb_tm *tm)
+{
+	return tm->full;
 }
 
 struct tb_tm *tb_tm_create(struct tb_bm *bm)
@@ -176,6 +182,7 @@ static int tb_tm_alloc(struct tb_tm *tm, u64 *result)
 			return 0;
 		}
 	}
+	tm->full = true;
 	return -ENOSPC;
 }
 

@@ -12,7 +12,7 @@ DESTDIR ?=
 # Debian packages everything here needs (build, tools, QEMU tests, benchmarks).
 DEB_PACKAGES := build-essential pkg-config kmod cpio busybox-static \
 	qemu-system-x86 linux-image-amd64 linux-headers-amd64 \
-	libnl-3-dev libnl-genl-3-dev libmnl-dev python3 \
+	libnl-3-dev libnl-genl-3-dev libmnl-dev python3 jq \
 	fio thin-provisioning-tools lvm2 dmsetup e2fsprogs util-linux
 
 .PHONY: all module tools install clean deps check check-harness demo bench help
@@ -60,11 +60,11 @@ check-harness: deps
 
 demo: deps
 	$(MAKE) all
-	tests/demo
+	tests/run --demo
 
 bench: deps
 	$(MAKE) all
-	tests/bench
+	tests/run --bench
 
 help:
 	@echo "make            build kmod/thinblk.ko and tools/thinctl"

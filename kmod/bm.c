@@ -119,6 +119,20 @@ int tb_bm_read(struct tb_bm *bm, u64 b, u32 type, bool can_block,
 	return 0;
 }
 
+int tb_bm_peek(struct tb_bm *bm, u64 b, void *out)
+{
+	struct dm_buffer *buf;
+	void *p;
+
+	p = dm_bufio_read(bm->bufio, b, &buf);
+	if (IS_ERR(p))
+		return PTR_ERR(p);
+	memcpy(out, p, THINBLK_META_BLOCK_SIZE);
+	dm_bufio_release(buf);
+	dm_bufio_forget(bm->bufio, b);
+	return 0;
+}
+
 int tb_bm_new(struct tb_bm *bm, u64 b, u32 type, struct dm_buffer **buf,
 	      void **data)
 {

@@ -29,6 +29,8 @@ u64 tb_bm_nr_blocks(struct tb_bm *bm);
  */
 int tb_bm_read(struct tb_bm *bm, u64 b, u32 type, bool can_block,
 	       struct dm_buffer **buf, void **data);
+/* Read block @b into @out without validating it (to tell what it is). */
+int tb_bm_peek(struct tb_bm *bm, u64 b, void *out);
 /* Get block @b without reading it: zeroed, header set to @type and @b. */
 int tb_bm_new(struct tb_bm *bm, u64 b, u32 type, struct dm_buffer **buf,
 	      void **data);

@@ -365,6 +365,24 @@ static int tb_load_vol(void *arg, u64 id, const void *value, bool shared)
 	return r;
 }
 
+/* A device that never held a pool is not "damaged": tell them apart. */
+static int tb_check_magic(struct tb_meta *m)
+{
+	struct thinblk_disk_superblock *sb = kmalloc(THINBLK_META_BLOCK_SIZE,
+						     GFP_KERNEL);
+	int r;
+
+	if (!sb)
+		return -ENOMEM;
+	r = tb_bm_peek(m->bm, TB_SB_BLOCK, sb);
+	if (!r && le64_to_cpu(sb->magic) != THINBLK_SB_MAGIC) {
+		pr_err("thinblk: not a thinblk metadata device\n");
+		r = -EINVAL;
+	}
+	kfree(sb);
+	return r;
+}
+
 static int tb_meta_load(struct tb_meta *m)
 {
 	struct thinblk_disk_superblock *sb;
@@ -372,6 +390,9 @@ static int tb_meta_load(struct tb_meta *m)
 	struct dm_buffer *buf;
 	int r;
 
+	r = tb_check_magic(m);
+	if (r)
+		return r;
 	r = tb_bm_read(m->bm, TB_SB_BLOCK, THINBLK_BLOCK_SUPER, true, &buf,
 		       (void **)&sb);
 	if (r)

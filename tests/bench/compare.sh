@@ -1,0 +1,143 @@
+#!/bin/sh
+# Benchmarks thinblk against dm-thin and the raw device, in one guest, on the
+# same two pre-touched 1 GiB RAM disks (data, metadata), 64 KiB blocks, zeroing
+# off for both, fio psync direct 1 job.  Prints IOPS per case and the ratios
+# the project is held to.  Absolute numbers under TCG are noise: read ratios.
+# Env: BENCH_RUNTIME (s per fio run, default 8), BENCH_SNAPS (default 200).
+. /tests/lib/guest.sh
+
+RT=${BENCH_RUNTIME:-8}
+NSNAP=${BENCH_SNAPS:-200}
+SPAN=256M			# region the random cases work on
+DATA=/dev/ram0
+META=/dev/ram1
+SECTORS=$(($(blockdev --getsize64 $DATA) / 512))
+VOLSECT=20971520		# 10 GiB virtual
+
+fio_iops() {	# fio_iops DEV RW BS [extra fio args] -> IOPS
+	_dev=$1 _rw=$2 _bs=$3
+	shift 3
+	fio --name=b --filename="$_dev" --rw="$_rw" --bs="$_bs" --ioengine=psync \
+		--direct=1 --numjobs=1 --size=$SPAN --runtime="$RT" --time_based \
+		--randrepeat=0 --norandommap --output-format=json "$@" 2>/dev/null |
+		jq -r '.jobs[0] | if .write.iops > 0 then .write.iops else .read.iops end | floor'
+}
+
+fill() {	# fill DEV: provision/write the whole span once
+	fio --name=f --filename="$1" --rw=write --bs=1M --ioengine=psync --direct=1 \
+		--size=$SPAN --output=/dev/null 2>/dev/null
+}
+
+now_cs() {	# centiseconds since boot
+	awk '{ split($1, a, "."); print a[1] * 100 + a[2] }' /proc/uptime
+}
+
+wipe() {
+	dd if=/dev/zero of=$META bs=1M count=4 2>/dev/null
+}
+
+# dm-thin helpers
+dmt_pool() {
+	wipe
+	dmsetup create pool --table "0 $SECTORS thin-pool $META $DATA 128 0 1 skip_block_zeroing" || fail "dm-thin pool"
+	dmsetup mknodes
+}
+dmt_thin() {	# dmt_thin ID NAME
+	dmsetup message /dev/mapper/pool 0 "create_thin $1" &&
+		dmsetup create "$2" --table "0 $VOLSECT thin /dev/mapper/pool $1" || fail "dm-thin $2"
+	dmsetup mknodes
+}
+dmt_snap() {	# dmt_snap NEW_ID ORIGIN_ID ORIGIN_NAME
+	dmsetup suspend "$3" && dmsetup message /dev/mapper/pool 0 "create_snap $1 $2" &&
+		dmsetup resume "$3" || fail "dm-thin snapshot"
+}
+dmt_down() {
+	dmsetup remove_all || fail "dmsetup remove_all"
+}
+
+# thinblk helpers
+tb_pool() {
+	wipe
+	thinctl pool create bp --data $DATA --metadata $META --no-zero --basesize 10G || fail "thinblk pool"
+}
+tb_down() {
+	thinctl pool destroy bp || fail "thinblk destroy"
+}
+
+declare_result() {	# declare_result TARGET CASE VALUE
+	eval "R_$1_$2=$3"
+	printf '%-8s %-12s %10s\n' "$1" "$2" "$3"
+}
+
+run_cases() {	# run_cases TARGET DEV SNAPFN: the five I/O cases
+	_t=$1 _d=$2 _snap=$3
+	declare_result "$_t" alloc "$(fio_iops "$_d" randwrite 4k)"
+	fill "$_d"
+	declare_result "$_t" overwrite "$(fio_iops "$_d" randwrite 4k)"
+	$_snap
+	declare_result "$_t" sharedread "$(fio_iops "$_d" randread 4k)"
+	declare_result "$_t" cowbreak "$(fio_iops "$_d" randwrite 4k)"
+}
+
+info "== raw device =="
+brd_setup 2 1024
+declare_result raw alloc "$(fio_iops $DATA randwrite 4k)"
+declare_result raw overwrite "$R_raw_alloc"
+declare_result raw sharedread "$(fio_iops $DATA randread 4k)"
+declare_result raw cowbreak "$R_raw_alloc"
+declare_result raw seqprov "$(fio_iops $DATA write 1M)"
+
+info "== dm-thin =="
+dmt_pool
+dmt_thin 0 t0
+dmt_snap_once() { dmt_snap 1 0 t0; }
+run_cases dmthin /dev/mapper/t0 dmt_snap_once
+dmt_thin 10 t10
+declare_result dmthin seqprov "$(fio_iops /dev/mapper/t10 write 1M)"
+t0=$(now_cs)
+i=0
+while [ $i -lt "$NSNAP" ]; do
+	dmt_snap $((100 + i)) 0 t0
+	i=$((i + 1))
+done
+declare_result dmthin snap_ms "$(( ($(now_cs) - t0) * 10 / NSNAP ))"
+dmt_down
+
+info "== thinblk =="
+tb_load
+tb_pool
+v=$(thinctl vol create bp/v0) || fail "vol create"
+tb_snap_once() { thinctl vol snapshot bp/v0 s0 > /dev/null || fail "snapshot"; }
+run_cases thinblk "$v" tb_snap_once
+v10=$(thinctl vol create bp/v10) || fail "vol create"
+declare_result thinblk seqprov "$(fio_iops "$v10" write 1M)"
+t0=$(now_cs)
+i=0
+while [ $i -lt "$NSNAP" ]; do
+	thinctl -q vol snapshot bp/v0 s$((100 + i)) || fail "snapshot $i"
+	i=$((i + 1))
+done
+declare_result thinblk snap_ms "$(( ($(now_cs) - t0) * 10 / NSNAP ))"
+t0=$(now_cs)
+thinctl -q vol snapshot bp/v0 last || fail "snapshot last"
+info "snapshot number $((NSNAP + 2)) took $(( ($(now_cs) - t0) * 10 )) ms"
+tb_down
+
+ratio() {	# ratio A B -> A/B with two decimals
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'
+}
+echo
+echo "== ratios (same guest, same RAM disks) =="
+printf '%-12s %12s %12s %14s  %s\n' case dmthin/raw thinblk/raw thinblk/dmthin target
+for c in alloc overwrite cowbreak seqprov sharedread; do
+	eval "r=\$R_raw_$c d=\$R_dmthin_$c t=\$R_thinblk_$c"
+	case $c in
+	alloc|cowbreak) want=">= 2x dm-thin" ;;
+	overwrite) want=">= 0.9x raw" ;;
+	sharedread) want=">= 0.8x raw" ;;
+	*) want="-" ;;
+	esac
+	printf '%-12s %12s %12s %14s  %s\n' $c "$(ratio "$d" "$r")" "$(ratio "$t" "$r")" "$(ratio "$t" "$d")" "$want"
+done
+printf '%-12s %12s %12s %14s  %s\n' snapshot "${R_dmthin_snap_ms}ms" "${R_thinblk_snap_ms}ms" \
+	"$(ratio "$R_dmthin_snap_ms" "$R_thinblk_snap_ms")x" ">= 10x faster"

@@ -1,0 +1,32 @@
+#!/bin/sh
+# desc: thinctl monitor receives the events of a scripted sequence, in order, as JSON
+# needs: thinctl
+. /tests/lib/guest.sh
+. /tests/lib/thinblk.sh
+need_thinctl
+tb_load
+brd_setup 2 16
+thinctl -j monitor > /tmp/ev.json 2>/tmp/ev.err &
+m=$!
+sleep 1
+expect_ok thinctl pool create p0 --data /dev/ram0 --metadata /dev/ram1 --low-water 50%
+v=$(tb_vol p0/base)
+s=$(tb_snap p0/base layer)
+expect_ok thinctl vol resize p0/layer 20G
+expect_ok thinctl vol set p0/layer --limit 1G
+expect_ok tbpattern write "$v" 0 9M 1
+expect_ok thinctl vol delete p0/layer
+expect_ok thinctl pool close p0
+sleep 1
+kill $m
+wait $m 2>/dev/null
+got=$(jq -r '[.type, .pool, (.volume // "-")] | join(" ")' /tmp/ev.json | tr '\n' ',')
+want="pool-created p0 -,vol-created p0 base,vol-snapshotted p0 layer,vol-resized p0 layer,vol-changed p0 layer,low-water p0 -,vol-deleted p0 layer,pool-closed p0 -,"
+expect_eq "$got" "$want" "event sequence"
+expect_eq "$(jq -r 'select(.type=="vol-snapshotted") | .origin' /tmp/ev.json)" base "snapshot event origin"
+expect_eq "$(jq -r 'select(.type=="vol-resized") | .size' /tmp/ev.json)" 21474836480 "resize event size"
+t=$(jq -r 'select(.type=="pool-created") | .time' /tmp/ev.json)
+case "$t" in
+[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9].[0-9][0-9][0-9]Z) ;;
+*) fail "event time '$t' is not RFC 3339 UTC with milliseconds" ;;
+esac

@@ -1,0 +1,60 @@
+#!/bin/busybox sh
+# /init of the test guest: set up, run the cases in /tests/plan, power off.
+# Plan lines: NAME CASE_PATH BOOT DISKNAMES(comma separated or -).
+# Markers on the console: "@@TB BEGIN case", "@@TB K <kernel log line>",
+# "@@TB END case rc=N", "@@TB DONE".
+/bin/busybox --install -s
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs tmp /tmp
+mount -t tmpfs run /run
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mkdir -p /dev/mapper /mnt
+export DM_DISABLE_UDEV=1
+for m in virtio_pci virtio_blk ext4 loop dm-mod; do modprobe $m 2>/dev/null; done
+dmesg -n 4
+dmesg -c > /dev/null
+
+cleanup() {	# leave the guest as the next case expects it
+	for p in $(thinctl -j pool list 2>/dev/null | jq -r '.[].name' 2>/dev/null); do
+		thinctl pool close "$p" >/dev/null 2>&1 || echo "cleanup: cannot close pool $p"
+	done
+	umount /mnt/* 2>/dev/null
+	dmsetup remove_all 2>/dev/null
+	if [ -d /sys/module/thinblk ]; then
+		rmmod thinblk || echo "@@TB CLEANUP rmmod thinblk failed"
+	fi
+	[ -d /sys/module/brd ] && rmmod brd 2>/dev/null
+}
+
+while read -r name case boot disks; do
+	[ -n "$case" ] || continue
+	echo "@@TB BEGIN $name"
+	dir=$(mktemp -d /tmp/case.XXXXXX)
+	(
+		cd "$dir" || exit 1
+		export TB_BOOT=$boot
+		i=0
+		for d in $(echo "$disks" | tr ',' ' '); do
+			[ "$d" = - ] && continue
+			dev=/dev/vd$(echo abcdefghij | cut -c$((i + 1)))
+			export "DISK_$d=$dev"
+			n=0
+			while [ ! -b "$dev" ] && [ $n -lt 100 ]; do
+				sleep 0.1
+				n=$((n + 1))
+			done
+			i=$((i + 1))
+		done
+		exec sh "$case"
+	) 2>&1
+	rc=$?
+	cleanup 2>&1
+	dmesg -c | sed 's/^/@@TB K /'
+	echo "@@TB END $name rc=$rc"
+	rm -rf "$dir"
+done < /tests/plan
+echo "@@TB DONE"
+poweroff -f

@@ -163,11 +163,13 @@ static int tb_write_sync(struct tb_volume *vol, struct bio *bio, u64 dblock)
 static void tb_map_read(struct tb_volume *vol, struct bio *bio, bool can_block)
 {
 	struct tb_pool *pool = vol->pool;
-	u64 dblock;
-	int r;
+	u64 vblock = tb_bio_block(pool, bio), dblock;
+	bool exclusive;
+	int r = 0;
 
-	r = tb_meta_lookup(pool->meta, vol->mv, tb_bio_block(pool, bio),
-			   can_block, &dblock, NULL);
+	if (!tb_meta_lookup_cached(vol->mv, vblock, &dblock, &exclusive))
+		r = tb_meta_lookup(pool->meta, vol->mv, vblock, can_block,
+				   &dblock, &exclusive);
 	if (r == -EWOULDBLOCK) {
 		tb_pool_defer(pool, bio);
 		return;
@@ -189,8 +191,8 @@ static void tb_map_read(struct tb_volume *vol, struct bio *bio, bool can_block)
 static void tb_map_write(struct tb_volume *vol, struct bio *bio)
 {
 	struct tb_pool *pool = vol->pool;
+	u64 vblock, dblock;
 	bool exclusive;
-	u64 dblock;
 	int r;
 
 	if (!tb_write_begin(vol, bio))
@@ -199,8 +201,14 @@ static void tb_map_write(struct tb_volume *vol, struct bio *bio)
 		tb_pool_defer(pool, bio);
 		return;
 	}
-	r = tb_meta_lookup(pool->meta, vol->mv, tb_bio_block(pool, bio), false,
-			   &dblock, &exclusive);
+	vblock = tb_bio_block(pool, bio);
+	if (tb_meta_lookup_cached(vol->mv, vblock, &dblock, &exclusive) &&
+	    exclusive) {
+		tb_remap_write(vol, bio, dblock);
+		return;
+	}
+	r = tb_meta_lookup(pool->meta, vol->mv, vblock, false, &dblock,
+			   &exclusive);
 	if (!r && exclusive) {
 		tb_remap_write(vol, bio, dblock);
 	} else if (!r || r == -ENODATA || r == -EWOULDBLOCK) {

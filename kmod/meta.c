@@ -18,6 +18,8 @@
 #include "space_map.h"
 
 #define TB_SB_BLOCK 0
+/* Translation cache entries per volume (8-16 bytes each). */
+#define TB_CACHE_MAX (1UL << 20)
 
 struct tb_meta {
 	/* Protects everything here and in the tb_mvols; see meta.h. */
@@ -39,6 +41,64 @@ struct tb_meta {
 	void (*free_hook)(void *arg, u64 b, u64 len);
 	void *free_arg;
 };
+
+static struct tb_mvol *tb_mvol_alloc(void)
+{
+	struct tb_mvol *v = kzalloc(sizeof(*v), GFP_KERNEL);
+
+	if (v)
+		xa_init(&v->cache);
+	return v;
+}
+
+static void tb_cache_clear(struct tb_mvol *v)
+{
+	xa_destroy(&v->cache);
+	atomic_long_set(&v->cached, 0);
+}
+
+static void tb_mvol_free(struct tb_mvol *v)
+{
+	xa_destroy(&v->cache);
+	kfree(v);
+}
+
+/* Record the current mapping of @vblock (lock held, either side). */
+static void tb_cache_set(struct tb_mvol *v, u64 vblock, u64 dblock,
+			 bool exclusive)
+{
+	void *old;
+
+	if (atomic_long_read(&v->cached) >= TB_CACHE_MAX)
+		tb_cache_clear(v);
+	old = xa_store(&v->cache, vblock, xa_mk_value(dblock << 1 | exclusive),
+		       GFP_NOWAIT | __GFP_NOWARN);
+	if (!old)
+		atomic_long_inc(&v->cached);
+	else if (xa_is_err(old))
+		xa_erase(&v->cache, vblock);
+}
+
+static void tb_cache_drop(struct tb_mvol *v, u64 vblock)
+{
+	if (xa_erase(&v->cache, vblock))
+		atomic_long_dec(&v->cached);
+}
+
+bool tb_meta_lookup_cached(struct tb_mvol *v, u64 vblock, u64 *dblock,
+			   bool *exclusive)
+{
+	unsigned long e;
+	void *entry;
+
+	entry = xa_load(&v->cache, vblock);
+	if (!entry)
+		return false;
+	e = xa_to_value(entry);
+	*dblock = e >> 1;
+	*exclusive = e & 1;
+	return true;
+}
 
 static int tb_map_inc(void *ctx, const void *value)
 {
@@ -96,7 +156,7 @@ void tb_meta_close(struct tb_meta *m)
 	unsigned long id;
 
 	xa_for_each(&m->vols, id, v)
-		kfree(v);
+		tb_mvol_free(v);
 	xa_destroy(&m->vols);
 	if (m->dsm)
 		tb_dsm_destroy(m->dsm);
@@ -345,7 +405,7 @@ static int tb_load_vol(void *arg, u64 id, const void *value, bool shared)
 	struct tb_mvol *v;
 	int r;
 
-	v = kzalloc(sizeof(*v), GFP_KERNEL);
+	v = tb_mvol_alloc();
 	if (!v)
 		return -ENOMEM;
 	v->id = id;
@@ -361,7 +421,7 @@ static int tb_load_vol(void *arg, u64 id, const void *value, bool shared)
 	v->name[THINBLK_NAME_MAX - 1] = 0;
 	r = xa_insert(&m->vols, id, v, GFP_KERNEL);
 	if (r)
-		kfree(v);
+		tb_mvol_free(v);
 	return r;
 }
 
@@ -502,7 +562,7 @@ int tb_meta_for_each_vol(struct tb_meta *m,
 int tb_meta_create_vol(struct tb_meta *m, const char *name, u64 size,
 		       u64 limit, struct tb_mvol *origin, struct tb_mvol **out)
 {
-	struct tb_mvol *v = kzalloc(sizeof(*v), GFP_KERNEL);
+	struct tb_mvol *v = tb_mvol_alloc();
 	int r;
 
 	if (!v)
@@ -532,6 +592,8 @@ int tb_meta_create_vol(struct tb_meta *m, const char *name, u64 size,
 		v->origin = origin->id;
 		if (v->root.block)
 			tb_tm_inc(m->tm, v->root.block);
+		/* Nothing of the origin is exclusive any more. */
+		tb_cache_clear(origin);
 	}
 	m->dirty = true;
 	up_write(&m->lock);
@@ -539,7 +601,7 @@ int tb_meta_create_vol(struct tb_meta *m, const char *name, u64 size,
 	return 0;
 bad:
 	up_write(&m->lock);
-	kfree(v);
+	tb_mvol_free(v);
 	return r;
 }
 
@@ -595,7 +657,7 @@ int tb_meta_reclaim(struct tb_meta *m, bool *more)
 			r = tb_write_vol_record(m, v);
 			if (!r) {
 				xa_erase(&m->vols, v->id);
-				kfree(v);
+				tb_mvol_free(v);
 			}
 		}
 	}
@@ -653,6 +715,8 @@ static int __tb_lookup(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 		r = tb_dsm_get(m->dsm, *dblock, can_block, &count);
 		*exclusive = !r && count == 1;
 	}
+	if (!r)
+		tb_cache_set(v, vblock, *dblock, *exclusive);
 	return r;
 }
 
@@ -720,6 +784,11 @@ static int __tb_set_mapping(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 	*(__le32 *)slot.value = cpu_to_le32(dblock == U64_MAX ? 0 : dblock + 1);
 	tb_radix_put(&slot);
 	v->dirty = m->dirty = true;
+	/* The path was just shadowed: a new block is ours alone. */
+	if (dblock == U64_MAX)
+		tb_cache_drop(v, vblock);
+	else
+		tb_cache_set(v, vblock, dblock, true);
 	if (!old) {
 		if (dblock != U64_MAX)
 			v->mapped++;

@@ -22,6 +22,7 @@
 
 #include <linux/blkdev.h>
 #include <linux/rwsem.h>
+#include <linux/xarray.h>
 #include <linux/thinblk.h>
 
 #include "radix.h"
@@ -51,6 +52,16 @@ struct tb_mvol {
 	u32 origin;			/* id or THINBLK_NO_ORIGIN */
 	u32 flags;			/* THINBLK_VOL_F_* */
 	bool dirty;			/* record to write at commit */
+
+	/*
+	 * Translation cache for the I/O path: vblock -> (dblock << 1 |
+	 * exclusive), read locklessly (RCU), written under the meta lock
+	 * (either side: lookups fill it under the read lock).  An entry is
+	 * always the current mapping; "exclusive" can only be lost by
+	 * snapshotting this volume, which empties the cache.
+	 */
+	struct xarray cache;
+	atomic_long_t cached;		/* entries, capped at TB_CACHE_MAX */
 };
 
 struct tb_meta_usage {
@@ -105,6 +116,9 @@ int tb_meta_vol_exclusive(struct tb_meta *m, struct tb_mvol *v, u64 *blocks);
  */
 int tb_meta_lookup(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 		   bool can_block, u64 *dblock, bool *exclusive);
+/* Lockless lookup in the translation cache only; false on a miss. */
+bool tb_meta_lookup_cached(struct tb_mvol *v, u64 vblock, u64 *dblock,
+			   bool *exclusive);
 /*
  * Allocate a data block for writing @vblock of @v.  *@old is the block it is
  * mapped to now (to copy from), or U64_MAX.  The mapping is not changed until

@@ -60,10 +60,13 @@ static sector_t tb_remapped_sector(struct tb_pool *pool, struct bio *bio,
 	return tb_block_to_sector(pool, dblock) + tb_bio_offset(pool, bio);
 }
 
+/* Fail @bio (process context); I/O errors are reported, at most 1/s. */
 static void tb_bio_fail(struct tb_volume *vol, struct bio *bio,
 			blk_status_t status)
 {
 	atomic64_inc(&vol->stats.errors);
+	if (status != BLK_STS_NOSPC && status != BLK_STS_AGAIN)
+		tb_vol_io_error(vol, blk_status_to_errno(status));
 	bio->bi_status = status;
 	bio_endio(bio);
 }

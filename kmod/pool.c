@@ -65,6 +65,20 @@ static void tb_space_event(struct tb_pool *pool, u32 type)
 	tb_nl_event(&ev);
 }
 
+void tb_vol_io_error(struct tb_volume *vol, int err)
+{
+	unsigned long last = READ_ONCE(vol->last_error_event);
+	struct tb_event ev = { .type = THINBLK_EVENT_IO_ERROR,
+			       .pool = vol->pool->name, .vol = vol->mv->name,
+			       .err = -err, .mode = -1 };
+
+	if (last && time_before(jiffies, last + HZ))
+		return;
+	if (cmpxchg(&vol->last_error_event, last, jiffies ? jiffies : 1) != last)
+		return;
+	tb_nl_event(&ev);
+}
+
 void tb_pool_meta_full(struct tb_pool *pool)
 {
 	tb_pool_event(pool, THINBLK_EVENT_OUT_OF_META_SPACE);

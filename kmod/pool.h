@@ -82,6 +82,7 @@ struct tb_volume {
 	wait_queue_head_t inflight_wait;
 
 	struct tb_vol_stats stats;
+	unsigned long last_error_event;	/* jiffies; rate-limits IO_ERROR */
 };
 
 struct tb_pool_params {
@@ -162,6 +163,7 @@ void tb_pool_defer(struct tb_pool *pool, struct bio *bio);
 void tb_pool_no_space(struct tb_pool *pool, struct bio *bio);
 void tb_pool_check_low_water(struct tb_pool *pool);
 void tb_pool_meta_full(struct tb_pool *pool);
+void tb_vol_io_error(struct tb_volume *vol, int err);
 
 /* volume.c */
 int tb_volume_add_disk(struct tb_volume *vol);

@@ -16,8 +16,9 @@
 RT=${BENCH_RUNTIME:-8}
 NSNAP=${BENCH_SNAPS:-100}
 NLIBSNAP=${BENCH_LIBSNAPS:-2000}
-SPAN=768M			# region the random cases work on
-SPAN_BLOCKS=12288		# 64K blocks in it
+SPAN=512M			# region the random cases work on
+SPAN_BLOCKS=8192		# 64K blocks in it
+SEQ_SIZE=256M			# sequential provisioning, on a new volume
 DATA=/dev/ram0
 META=/dev/ram1
 VOLSECT=20971520		# 10 GiB virtual
@@ -55,7 +56,7 @@ wipe() {
 # dm-thin helpers
 dmt_pool() {
 	wipe
-	dmsetup create pool --table "0 $SECTORS thin-pool $META $DATA 128 0 1 skip_block_zeroing" || fail "dm-thin pool"
+	dmsetup create pool --table "0 $SECTORS thin-pool $META $DATA 128 0 2 skip_block_zeroing error_if_no_space" || fail "dm-thin pool"
 	dmsetup mknodes
 }
 dmt_thin() {	# dmt_thin ID NAME
@@ -102,7 +103,7 @@ declare_result raw alloc "$(fio_fresh_iops $DATA)"
 declare_result raw overwrite "$(fio_iops $DATA randwrite 4k)"
 declare_result raw sharedread "$(fio_iops $DATA randread 4k)"
 declare_result raw cowbreak "$R_raw_alloc"
-declare_result raw seqprov "$(fio_iops $DATA write 1M)"
+declare_result raw seqprov "$(fio_json_iops $DATA write 1M --size=$SEQ_SIZE)"
 
 info "== dm-thin =="
 dmt_pool
@@ -110,7 +111,7 @@ dmt_thin 0 t0
 dmt_snap_once() { dmt_snap 1 0 t0; }
 run_cases dmthin /dev/mapper/t0 dmt_snap_once
 dmt_thin 10 t10
-declare_result dmthin seqprov "$(fio_iops /dev/mapper/t10 write 1M)"
+declare_result dmthin seqprov "$(fio_json_iops /dev/mapper/t10 write 1M --size=$SEQ_SIZE)"
 t0=$(now_cs)
 i=0
 while [ $i -lt "$NSNAP" ]; do
@@ -127,7 +128,7 @@ v=$(thinctl vol create bp/v0) || fail "vol create"
 tb_snap_once() { thinctl vol snapshot bp/v0 s0 > /dev/null || fail "snapshot"; }
 run_cases thinblk "$v" tb_snap_once
 v10=$(thinctl vol create bp/v10) || fail "vol create"
-declare_result thinblk seqprov "$(fio_iops "$v10" write 1M)"
+declare_result thinblk seqprov "$(fio_json_iops "$v10" write 1M --size=$SEQ_SIZE)"
 t0=$(now_cs)
 i=0
 while [ $i -lt "$NSNAP" ]; do

@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "libthinblk.h"
+#include "offline.h"
 #include "../thinctl/args.h"
 #include "../thinctl/print.h"
 
@@ -345,6 +347,37 @@ static void test_printer(void)
 	CHECK(display_width("└─ a") == 4);
 }
 
+/* ---- offline tools ------------------------------------------------------ */
+
+static void test_offline(void)
+{
+	static const char check_vector[] = "123456789";
+	char path[] = "/tmp/thinblk-unit-XXXXXX";
+	struct tb_offline_report rep;
+	uint64_t small, big, snaps;
+	char msg[256];
+	int fd;
+
+	/* the standard crc32c check value, with the usual inversions added */
+	CHECK((tb_crc32c(~0U, check_vector, 9) ^ ~0U) == 0xe3069283U);
+	CHECK(tb_metadata_size(1ULL << 40, 64 << 10, 1000, &small) == 0);
+	CHECK(small > (128ULL << 20) && small < (512ULL << 20));
+	CHECK(tb_metadata_size(1ULL << 40, 1 << 20, 1000, &big) == 0);
+	CHECK(big < small / 8);
+	CHECK(tb_metadata_size(1ULL << 40, 64 << 10, 100000, &snaps) == 0);
+	CHECK(snaps > small);
+	CHECK(tb_metadata_size(1ULL << 40, 4096, 1, &big) == -EINVAL);
+	CHECK(tb_metadata_size(1ULL << 50, 64 << 10, 1, &big) == -E2BIG);
+	/* a device that never held a pool */
+	fd = mkstemp(path);
+	CHECK(fd >= 0 && ftruncate(fd, 1 << 20) == 0);
+	CHECK(tb_offline_check(path, &rep, msg, sizeof(msg)) == -EUCLEAN);
+	CHECK(strstr(msg, "not a thinblk metadata device") != NULL);
+	close(fd);
+	unlink(path);
+	CHECK(tb_offline_check(path, &rep, msg, sizeof(msg)) == -ENOENT);
+}
+
 int main(void)
 {
 	test_parse_size();
@@ -353,6 +386,7 @@ int main(void)
 	test_values();
 	test_formats();
 	test_printer();
+	test_offline();
 	printf("%u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

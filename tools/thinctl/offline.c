@@ -4,10 +4,12 @@
  * the device (lib/offline.c), without the module.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "args.h"
 #include "offline.h"
+#include "print.h"
 #include "thinctl.h"
 
 #define DEFAULT_VOLUMES		1000
@@ -72,27 +74,181 @@ static int parse_metadata_dev(struct ctx *ctx, int argc, char **argv,
 	return 0;
 }
 
+/* The pool's sizes and settings, for check and dump. */
+static void print_report(struct printer *pr, const struct tb_offline_report *rep)
+{
+	uint64_t bs = rep->data_block_size;
+
+	pr_string(pr, PR_ANY, "pool", "pool", rep->name);
+	pr_uint(pr, PR_ANY, "transaction", "transaction", rep->transaction);
+	pr_size(pr, PR_ANY, "block_size", "block_size", bs);
+	pr_size(pr, PR_ANY, "data_used", "data_used", rep->data_allocated * bs);
+	pr_size(pr, PR_ANY, "data_size", "data_size", rep->nr_data_blocks * bs);
+	pr_size(pr, PR_ANY, "metadata_size", "metadata_size",
+		rep->nr_meta_blocks * THINBLK_META_BLOCK_SIZE);
+}
+
 static int check(struct ctx *ctx, int argc, char **argv)
 {
+	struct tb_offline_report rep;
+	char msg[ARG_ERR_MAX];
+	struct printer *pr;
+	const char *dev;
+	int ret;
+
+	if (parse_metadata_dev(ctx, argc, argv, &dev))
+		return ctx->status;
+	ret = tb_offline_check(dev, &rep, msg, sizeof(msg));
+	if (ret)
+		return offline_fail(ctx, ret, dev, msg);
+	if (ctx->quiet)
+		return EXIT_OK;
+	pr = ctx_printer(ctx);
+	if (!pr)
+		return EXIT_FAIL;
+	pr_set_line_mode(pr);
+	pr_object_begin(pr);
+	pr_string(pr, PR_ANY, NULL, "device", dev);
+	pr_string(pr, PR_ANY, NULL, "status", "clean");
+	print_report(pr, &rep);
+	pr_size(pr, PR_ANY, "metadata_used", "metadata_used",
+		rep.meta_used * THINBLK_META_BLOCK_SIZE);
+	pr_uint(pr, PR_ANY, "volumes", "volumes", rep.volumes);
+	pr_uint(pr, PR_ANY, "deleting", "deleting", rep.deleting);
+	pr_object_end(pr);
+	return EXIT_OK;
+}
+
+/* dump: JSON through the printer, text with plain lines. */
+struct dump_state {
+	struct ctx *ctx;
+	struct printer *pr;		/* JSON only */
+	const struct tb_offline_report *rep;
+	bool started;			/* the header is out */
+	bool in_vol;			/* a volume's mapping list is open */
+};
+
+static void dump_header(struct dump_state *st)
+{
+	const struct tb_offline_report *rep = st->rep;
+
+	st->started = true;
+	if (st->pr) {
+		pr_object_begin(st->pr);
+		print_report(st->pr, rep);
+		pr_uint(st->pr, PR_ANY, NULL, "next_volume_id",
+			rep->next_volume_id);
+		pr_size(st->pr, PR_ANY, NULL, "basesize", rep->basesize);
+		pr_string(st->pr, PR_ANY, NULL, "no_space",
+			  tb_no_space_name(rep->no_space));
+		pr_list_begin(st->pr, "volumes");
+		return;
+	}
+	printf("pool %s transaction %" PRIu64 " block_size %" PRIu32
+	       " data_blocks %" PRIu64 "/%" PRIu64 " metadata_blocks %" PRIu64
+	       " next_volume_id %" PRIu32 "\n", rep->name, rep->transaction,
+	       rep->data_block_size, rep->data_allocated, rep->nr_data_blocks,
+	       rep->nr_meta_blocks, rep->next_volume_id);
+}
+
+static void dump_end_vol(struct dump_state *st)
+{
+	if (!st->in_vol)
+		return;
+	st->in_vol = false;
+	if (st->pr) {
+		pr_list_end(st->pr);
+		pr_object_end(st->pr);
+	}
+}
+
+static const char *vol_state(const struct tb_offline_vol *vol)
+{
+	return vol->flags & THINBLK_VOL_F_DELETING ? "deleting" : "live";
+}
+
+static int dump_vol(void *arg, const struct tb_offline_vol *vol)
+{
+	struct dump_state *st = arg;
+	struct printer *pr = st->pr;
+
+	if (!st->started)
+		dump_header(st);
+	dump_end_vol(st);
+	st->in_vol = true;
+	if (!pr) {
+		printf("volume %" PRIu32 " %s size %" PRIu64 " limit %" PRIu64
+		       " origin %" PRId64 " %s mapped %" PRIu64 " owned %" PRIu64
+		       "\n", vol->id, vol->name, vol->size, vol->limit,
+		       vol->origin == THINBLK_NO_ORIGIN ? -1 : (int64_t)vol->origin,
+		       vol_state(vol), vol->mapped, vol->owned);
+		return 0;
+	}
+	pr_object_begin(pr);
+	pr_uint(pr, PR_ANY, NULL, "id", vol->id);
+	pr_string(pr, PR_ANY, NULL, "name", vol->name);
+	pr_size(pr, PR_ANY, NULL, "size", vol->size);
+	if (vol->limit)
+		pr_size(pr, PR_ANY, NULL, "limit", vol->limit);
+	else
+		pr_null(pr, PR_ANY, NULL, "limit");
+	if (vol->origin == THINBLK_NO_ORIGIN)
+		pr_null(pr, PR_ANY, NULL, "origin");
+	else
+		pr_uint(pr, PR_ANY, NULL, "origin", vol->origin);
+	pr_string(pr, PR_ANY, NULL, "state", vol_state(vol));
+	pr_uint(pr, PR_ANY, NULL, "mapped_blocks", vol->mapped);
+	pr_uint(pr, PR_ANY, NULL, "owned_blocks", vol->owned);
+	pr_list_begin(pr, "mappings");
+	return 0;
+}
+
+static int dump_map(void *arg, uint64_t vblock, uint64_t dblock, uint64_t len)
+{
+	struct dump_state *st = arg;
+
+	if (!st->pr) {
+		printf("  %" PRIu64 "+%" PRIu64 " -> %" PRIu64 "\n", vblock, len,
+		       dblock);
+		return 0;
+	}
+	pr_object_begin(st->pr);
+	pr_uint(st->pr, PR_ANY, NULL, "vblock", vblock);
+	pr_uint(st->pr, PR_ANY, NULL, "dblock", dblock);
+	pr_uint(st->pr, PR_ANY, NULL, "blocks", len);
+	pr_object_end(st->pr);
+	return 0;
+}
+
+static const struct tb_offline_dump_ops dump_ops = {
+	.vol = dump_vol,
+	.map = dump_map,
+};
+
+static int dump(struct ctx *ctx, int argc, char **argv)
+{
+	struct tb_offline_report rep;
+	struct dump_state st = { .ctx = ctx, .rep = &rep };
 	char msg[ARG_ERR_MAX];
 	const char *dev;
 	int ret;
 
 	if (parse_metadata_dev(ctx, argc, argv, &dev))
 		return ctx->status;
-	ret = tb_offline_check(dev, msg, sizeof(msg));
+	if (ctx->json) {
+		st.pr = ctx_printer(ctx);
+		if (!st.pr)
+			return EXIT_FAIL;
+	}
+	ret = tb_offline_dump(dev, &rep, &dump_ops, &st, msg, sizeof(msg));
+	if (!ret && !st.started)
+		dump_header(&st);
+	dump_end_vol(&st);
+	if (st.pr && st.started) {
+		pr_list_end(st.pr);
+		pr_object_end(st.pr);
+	}
 	return ret ? offline_fail(ctx, ret, dev, msg) : EXIT_OK;
-}
-
-static int dump(struct ctx *ctx, int argc, char **argv)
-{
-	const char *dev;
-	int ret;
-
-	if (parse_metadata_dev(ctx, argc, argv, &dev))
-		return ctx->status;
-	ret = tb_offline_dump(dev, stdout, ctx->json);
-	return ret ? offline_fail(ctx, ret, dev, NULL) : EXIT_OK;
 }
 
 struct size_args {

@@ -147,6 +147,34 @@ int tb_pool_commit(struct tb_pool *pool)
 	return 0;
 }
 
+/* Control operations change metadata: refuse them up front once it can't be. */
+static int tb_pool_check_writable(struct tb_pool *pool,
+				  struct netlink_ext_ack *ea)
+{
+	enum thinblk_pool_mode mode = READ_ONCE(pool->mode);
+
+	if (mode < THINBLK_MODE_READ_ONLY)
+		return 0;
+	tb_nl_errmsg(ea, "pool \"%s\": %s, metadata can't be changed",
+		     pool->name, tb_mode_names[mode]);
+	return -EROFS;
+}
+
+/*
+ * Make a control operation durable before it is acknowledged, as dm-thin
+ * commits after every pool message: a container daemon that was told "created"
+ * or "deleted" must find it so after a power cut.
+ */
+static int tb_pool_commit_op(struct tb_pool *pool, struct netlink_ext_ack *ea)
+{
+	int r = tb_pool_commit(pool);
+
+	if (r)
+		tb_nl_errmsg(ea, "pool \"%s\": metadata commit failed (%d), pool is read-only",
+			     pool->name, r);
+	return r;
+}
+
 static void tb_fail_bios(struct bio_list *list)
 {
 	struct bio *bio;
@@ -837,6 +865,9 @@ static struct tb_pool *tb_vol_new_checks(const char *pool_name,
 	*r = -ENOENT;
 	if (!pool)
 		return NULL;
+	*r = tb_pool_check_writable(pool, ea);
+	if (*r)
+		return NULL;
 	*r = -EINVAL;
 	if (!tb_valid_name(name)) {
 		tb_nl_errmsg(ea, "volume \"%s/%s\": invalid name: use 1-63 characters of [A-Za-z0-9_.-], not . or ..",
@@ -882,6 +913,9 @@ static int tb_vol_make(struct tb_pool *pool, const char *name, u64 size,
 			     pool->name, name, r);
 		return r;
 	}
+	r = tb_pool_commit_op(pool, ea);
+	if (r)
+		return r;
 	r = tb_volume_activate(pool, mv, &vol);
 	if (r) {
 		tb_meta_delete_vol(pool->meta, mv);
@@ -953,6 +987,9 @@ int tb_vol_resize(const char *pool_name, const char *name, u64 size,
 	vol = tb_vol_lookup(pool_name, name, ea);
 	if (!vol)
 		goto out;
+	r = tb_pool_check_writable(vol->pool, ea);
+	if (r)
+		goto out;
 	r = -EINVAL;
 	if (size < vol->mv->size) {
 		tb_nl_errmsg(ea, "volume \"%s/%s\": shrinking is not supported (size %llu < %llu)",
@@ -965,8 +1002,10 @@ int tb_vol_resize(const char *pool_name, const char *name, u64 size,
 		goto out;
 	}
 	tb_meta_set_vol_size(vol->pool->meta, vol->mv, size);
+	r = tb_pool_commit_op(vol->pool, ea);
+	if (r)
+		goto out;
 	set_capacity_and_notify(vol->disk, size >> SECTOR_SHIFT);
-	r = 0;
 	tb_changed();
 	tb_vol_event(vol, THINBLK_EVENT_VOL_RESIZED, NULL);
 out:
@@ -987,6 +1026,9 @@ int tb_vol_delete(const char *pool_name, const char *name,
 	vol = tb_vol_lookup(pool_name, name, ea);
 	if (!vol)
 		goto out;
+	r = tb_pool_check_writable(vol->pool, ea);
+	if (r)
+		goto out;
 	mutex_lock(&vol->open_mutex);
 	r = vol->openers ? -EBUSY : 0;
 	vol->dying = !r;
@@ -999,6 +1041,8 @@ int tb_vol_delete(const char *pool_name, const char *name,
 	pool = vol->pool;
 	tb_meta_delete_vol(pool->meta, vol->mv);
 	tb_volume_deactivate(vol);
+	/* on failure the record stays DELETING in memory: reclaim is stopped */
+	r = tb_pool_commit_op(pool, ea);
 	queue_work(system_wq, &pool->reclaim_work);
 	tb_changed();
 	tb_nl_event(&ev);
@@ -1011,16 +1055,20 @@ int tb_vol_set_limit(const char *pool_name, const char *name, u64 limit,
 		     struct netlink_ext_ack *ea)
 {
 	struct tb_volume *vol;
+	int r = -ENOENT;
 
 	mutex_lock(&tb_pools_mutex);
 	vol = tb_vol_lookup(pool_name, name, ea);
-	if (vol) {
+	if (vol)
+		r = tb_pool_check_writable(vol->pool, ea);
+	if (vol && !r) {
 		tb_meta_set_vol_limit(vol->pool->meta, vol->mv, limit);
+		r = tb_pool_commit_op(vol->pool, ea);
 		tb_changed();
 		tb_vol_event(vol, THINBLK_EVENT_VOL_CHANGED, NULL);
 	}
 	mutex_unlock(&tb_pools_mutex);
-	return vol ? 0 : -ENOENT;
+	return r;
 }
 
 static void tb_vol_fill_info(struct tb_volume *vol, struct tb_vol_info *info)

@@ -7,6 +7,9 @@
  *   tbpattern verify PATH OFFSET LEN SEED   exit 1 at the first mismatch
  *   tbpattern zero   PATH OFFSET LEN        exit 1 unless all zeros
  *
+ * write and verify take an optional STRIDE COUNT: the range is repeated at
+ * OFFSET + i * STRIDE for i < COUNT (sparse layouts in one process).
+ *
  * The data depends only on SEED and the absolute offset of each 8-byte word,
  * so a range written in pieces verifies as one.  OFFSET and LEN take K, M, G
  * suffixes (binary) and must be multiples of 8.
@@ -73,10 +76,6 @@ static int do_write(int fd, uint64_t off, uint64_t len, uint64_t seed,
 		off += n;
 		len -= n;
 	}
-	if (fsync(fd)) {
-		fprintf(stderr, "tbpattern: fsync: %s\n", strerror(errno));
-		return 1;
-	}
 	return 0;
 }
 
@@ -110,23 +109,27 @@ static int do_check(int fd, uint64_t off, uint64_t len, uint64_t seed,
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: tbpattern write|verify PATH OFFSET LEN SEED\n"
+	fprintf(stderr, "usage: tbpattern write|verify PATH OFFSET LEN SEED [STRIDE COUNT]\n"
 			"       tbpattern zero PATH OFFSET LEN\n");
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
-	uint64_t off, len, seed = UINT64_MAX, *buf, *want;
-	int write_mode, fd, r;
+	uint64_t off, len, seed = UINT64_MAX, stride = 0, count = 1, i;
+	uint64_t *buf, *want;
+	int write_mode, fd, r = 0;
 
 	if (argc < 5)
 		return usage();
 	write_mode = !strcmp(argv[1], "write");
-	if (strcmp(argv[1], "zero") && argc != 6)
+	if (strcmp(argv[1], "zero") ? argc != 6 && argc != 8 : argc != 5)
 		return usage();
 	if (parse_size(argv[3], &off) || parse_size(argv[4], &len) ||
-	    (argc == 6 && parse_size(argv[5], &seed)) || off % WORD || len % WORD) {
+	    (argc >= 6 && parse_size(argv[5], &seed)) ||
+	    (argc == 8 && (parse_size(argv[6], &stride) ||
+			   parse_size(argv[7], &count))) ||
+	    off % WORD || len % WORD || stride % WORD) {
 		fprintf(stderr, "tbpattern: bad offset, length or seed\n");
 		return 2;
 	}
@@ -141,8 +144,13 @@ int main(int argc, char **argv)
 	want = malloc(CHUNK);
 	if (!buf || !want)
 		return 1;
-	r = write_mode ? do_write(fd, off, len, seed, buf) :
-			 do_check(fd, off, len, seed, buf, want);
+	for (i = 0; i < count && !r; i++)
+		r = write_mode ? do_write(fd, off + i * stride, len, seed, buf) :
+				 do_check(fd, off + i * stride, len, seed, buf, want);
+	if (write_mode && !r && fsync(fd)) {
+		fprintf(stderr, "tbpattern: fsync: %s\n", strerror(errno));
+		r = 1;
+	}
 	free(buf);
 	free(want);
 	if (close(fd) && !r) {

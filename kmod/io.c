@@ -112,8 +112,12 @@ static void tb_clone_endio(struct bio *clone)
 	struct bio *orig = io->orig;
 
 	orig->bi_status = clone->bi_status;
-	if (clone->bi_status)
+	if (clone->bi_status) {
 		atomic64_inc(&vol->stats.errors);
+		/* maybe in irq context: the event is sent from a work item */
+		WRITE_ONCE(vol->clone_error, blk_status_to_errno(clone->bi_status));
+		schedule_work(&vol->error_work);
+	}
 	bio_put(clone);
 	tb_write_end(vol);
 	bio_endio(orig);

@@ -38,6 +38,8 @@ struct tb_meta {
 	u64 ctime;
 	u32 next_id;
 	bool dirty;			/* changes since the last commit */
+	/* Serializes exclusive-usage walks and their cache in the tb_mvols. */
+	struct mutex excl_mutex;
 	void (*free_hook)(void *arg, u64 b, u64 len);
 	void *free_arg;
 };
@@ -125,6 +127,7 @@ static struct tb_meta *tb_meta_alloc(struct block_device *meta_bdev,
 	if (!m)
 		return ERR_PTR(-ENOMEM);
 	init_rwsem(&m->lock);
+	mutex_init(&m->excl_mutex);
 	xa_init(&m->vols);
 	m->data_bdev = data_bdev;
 	m->bm = tb_bm_create(meta_bdev, nr);
@@ -594,6 +597,7 @@ int tb_meta_create_vol(struct tb_meta *m, const char *name, u64 size,
 			tb_tm_inc(m->tm, v->root.block);
 		/* Nothing of the origin is exclusive any more. */
 		tb_cache_clear(origin);
+		origin->excl_valid = false;
 	}
 	m->dirty = true;
 	up_write(&m->lock);
@@ -680,16 +684,44 @@ static int tb_count_exclusive(void *arg, u64 key, const void *value,
 	return r;
 }
 
+/*
+ * Exclusivity of a volume's blocks changes when its own mappings do, or when
+ * a node or data block it shares loses its other owner (refcount down to 1):
+ * both space maps count the latter.  Meta lock held.
+ */
+static u64 tb_unshare_gen(struct tb_meta *m)
+{
+	return tb_tm_unshared(m->tm) + tb_dsm_unshared(m->dsm);
+}
+
+/*
+ * Blocks that deleting @v would free: a walk of its unshared subtrees, done
+ * only when something that could change the result happened since the last.
+ */
 int tb_meta_vol_exclusive(struct tb_meta *m, struct tb_mvol *v, u64 *blocks)
 {
 	void *arg[2] = { m, blocks };
-	int r;
+	u64 gen;
+	int r = 0;
 
 	*blocks = 0;
+	mutex_lock(&m->excl_mutex);
 	down_read(&m->lock);
+	gen = tb_unshare_gen(m);
+	if (v->excl_valid && v->excl_gen == gen) {
+		*blocks = v->excl_blocks;
+		goto out;
+	}
 	r = tb_radix_walk(&m->map_tree, &v->root, true, tb_count_exclusive,
 			  arg);
+	if (!r) {
+		v->excl_blocks = *blocks;
+		v->excl_gen = gen;
+		v->excl_valid = true;
+	}
+out:
 	up_read(&m->lock);
+	mutex_unlock(&m->excl_mutex);
 	return r;
 }
 
@@ -784,6 +816,7 @@ static int __tb_set_mapping(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 	*(__le32 *)slot.value = cpu_to_le32(dblock == U64_MAX ? 0 : dblock + 1);
 	tb_radix_put(&slot);
 	v->dirty = m->dirty = true;
+	v->excl_valid = false;
 	/* The path was just shadowed: a new block is ours alone. */
 	if (dblock == U64_MAX)
 		tb_cache_drop(v, vblock);

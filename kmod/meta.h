@@ -54,6 +54,17 @@ struct tb_mvol {
 	bool dirty;			/* record to write at commit */
 
 	/*
+	 * Exclusive blocks, as last counted by tb_meta_vol_exclusive(): valid
+	 * while excl_valid (cleared when this volume's mappings change or it
+	 * is snapshotted) and no refcount anywhere has dropped to 1 since
+	 * (excl_gen, see tb_unshare_gen()).  Written under excl_mutex and the
+	 * meta lock held for reading; cleared under it held for writing.
+	 */
+	bool excl_valid;
+	u64 excl_gen;
+	u64 excl_blocks;
+
+	/*
 	 * Translation cache for the I/O path: vblock -> (dblock << 1 |
 	 * exclusive), read locklessly (RCU), written under the meta lock
 	 * (either side: lookups fill it under the read lock).  An entry is

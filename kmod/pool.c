@@ -79,6 +79,13 @@ void tb_vol_io_error(struct tb_volume *vol, int err)
 	tb_nl_event(&ev);
 }
 
+static void tb_vol_error_work(struct work_struct *w)
+{
+	struct tb_volume *vol = container_of(w, struct tb_volume, error_work);
+
+	tb_vol_io_error(vol, READ_ONCE(vol->clone_error));
+}
+
 void tb_pool_meta_full(struct tb_pool *pool)
 {
 	tb_pool_event(pool, THINBLK_EVENT_OUT_OF_META_SPACE);
@@ -406,6 +413,7 @@ static struct tb_volume *tb_volume_new(struct tb_pool *pool,
 	bio_list_init(&vol->frozen_bios);
 	atomic_set(&vol->inflight_writes, 0);
 	init_waitqueue_head(&vol->inflight_wait);
+	INIT_WORK(&vol->error_work, tb_vol_error_work);
 	return vol;
 }
 
@@ -432,6 +440,7 @@ static void tb_volume_deactivate(struct tb_volume *vol)
 {
 	list_del(&vol->list);
 	tb_volume_del_disk(vol);
+	cancel_work_sync(&vol->error_work);
 	kfree(vol);
 }
 

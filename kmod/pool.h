@@ -83,6 +83,9 @@ struct tb_volume {
 
 	struct tb_vol_stats stats;
 	unsigned long last_error_event;	/* jiffies; rate-limits IO_ERROR */
+	/* An overwrite's error, reported from process context by error_work. */
+	int clone_error;
+	struct work_struct error_work;
 };
 
 struct tb_pool_params {

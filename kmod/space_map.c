@@ -13,6 +13,7 @@ struct tb_dsm {
 	struct tb_radix_root root;
 	u64 nr_blocks;
 	u64 nr_allocated;		/* blocks with a non-zero count */
+	u64 unshared;			/* counts that dropped to 1 */
 	u64 cursor;			/* next place the allocator looks */
 	unsigned long *busy;		/* count > 0, or freed this transaction */
 	unsigned long *freed;		/* reached 0 in this transaction */
@@ -94,6 +95,11 @@ u64 tb_dsm_nr_blocks(struct tb_dsm *dsm)
 	return dsm->nr_blocks;
 }
 
+u64 tb_dsm_unshared(struct tb_dsm *dsm)
+{
+	return dsm->unshared;
+}
+
 u64 tb_dsm_nr_allocated(struct tb_dsm *dsm)
 {
 	return dsm->nr_allocated;
@@ -150,6 +156,8 @@ static int tb_dsm_update(struct tb_dsm *dsm, u64 b, int delta, u32 *result)
 	if (count == 1 && delta > 0) {
 		set_bit(b, dsm->busy);
 		dsm->nr_allocated++;
+	} else if (count == 1) {
+		dsm->unshared++;
 	} else if (!count) {
 		set_bit(b, dsm->freed);
 		dsm->nr_allocated--;

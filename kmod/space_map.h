@@ -27,6 +27,8 @@ int tb_dsm_resize(struct tb_dsm *dsm, u64 nr_blocks);
 
 u64 tb_dsm_nr_blocks(struct tb_dsm *dsm);
 u64 tb_dsm_nr_allocated(struct tb_dsm *dsm);
+/* How many times a count dropped to 1 (the block became one leaf's). */
+u64 tb_dsm_unshared(struct tb_dsm *dsm);
 struct tb_radix_root tb_dsm_root(struct tb_dsm *dsm);
 
 /* A free block with refcount 1 in *@b, or -ENOSPC. */

@@ -24,6 +24,7 @@ struct tb_tm {
 	u64 cursor;			/* where the next allocation looks first */
 	bool full;			/* an allocation found no free block */
 	u64 nr_used;
+	u64 unshared;			/* refcounts that dropped to 1 */
 };
 
 u32 tb_tm_refcount_blocks(u64 nr_blocks)
@@ -39,6 +40,11 @@ struct tb_bm *tb_tm_bm(struct tb_tm *tm)
 u64 tb_tm_nr_used(struct tb_tm *tm)
 {
 	return tm->nr_used;
+}
+
+u64 tb_tm_unshared(struct tb_tm *tm)
+{
+	return tm->unshared;
 }
 
 bool tb_tm_full(struct tb_tm *tm)
@@ -245,6 +251,8 @@ u32 tb_tm_dec(struct tb_tm *tm, u64 b)
 	if (WARN_ON_ONCE(!tm->refs[b]))
 		return 0;
 	tb_tm_set_ref(tm, b, tm->refs[b] - 1);
+	if (tm->refs[b] == 1)
+		tm->unshared++;
 	if (!tm->refs[b]) {
 		set_bit(b, tm->freed);
 		clear_bit(b, tm->shadowed);

@@ -39,6 +39,8 @@ int tb_tm_open(struct tb_tm *tm, const struct thinblk_disk_superblock *sb);
 
 struct tb_bm *tb_tm_bm(struct tb_tm *tm);
 u64 tb_tm_nr_used(struct tb_tm *tm);
+/* How many times a node's refcount dropped to 1 (it became one tree's). */
+u64 tb_tm_unshared(struct tb_tm *tm);
 /* Did an allocation fail for lack of metadata space? */
 bool tb_tm_full(struct tb_tm *tm);
 

@@ -9,6 +9,8 @@
 # written (resp. still shared), one pass over half the span, so every write
 # allocates (about 20% land twice in one block, the same for all targets);
 # overwrite and shared-read runs are time based.
+# The raw overwrite and read runs are repeated at the end; ratios use the
+# better of the two.
 # Env: BENCH_RUNTIME (s per timed fio run, default 8), BENCH_SNAPS (default
 # 100 for dm-thin and thinctl), BENCH_LIBSNAPS (default 2000, flatness).
 . /tests/lib/guest.sh
@@ -140,6 +142,16 @@ set -- $(snapbench bp v0 "$NLIBSNAP" lib) || fail "snapbench"
 info "libthinblk, $NLIBSNAP snapshots of one volume: first tenth $1 us, last tenth $2 us, mean $3 us each"
 declare_result thinblk libsnap_us "$3"
 tb_down
+
+# The machine is shared: measure the raw device again and hold thinblk and
+# dm-thin to the better of the two raw runs.
+info "== raw device again =="
+for c in overwrite sharedread; do
+	case $c in overwrite) rw=randwrite ;; *) rw=randread ;; esac
+	again=$(fio_iops $DATA $rw 4k)
+	eval "first=\$R_raw_$c"
+	[ "$again" -gt "$first" ] && declare_result raw $c "$again"
+done
 
 ratio() {	# ratio A B -> A/B with two decimals
 	awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'

@@ -46,8 +46,9 @@ show thinctl vol delete docker/web1
 show thinctl vol list
 show e2fsck -fn "$base"
 
-say "close and reopen the pool (as after a reboot)"
+say "close the pool, check its metadata offline (like thin_check), reopen it (as after a reboot)"
 show thinctl pool close docker
+show thinctl check --metadata /dev/ram1
 show thinctl pool open docker --data /dev/ram0 --metadata /dev/ram1
 show thinctl -j pool show docker
 echo

@@ -36,3 +36,14 @@ tb_field() {
 tb_check_meta() {
 	expect_ok thinctl check --metadata "$1"
 }
+
+# tb_wait_field 'thinctl args' JQ_FILTER WANT WHAT: poll (1 s, up to 60 s)
+# until the field is WANT, for work the pool does in the background.
+tb_wait_field() {
+	_i=0
+	while [ "$(tb_field "$1" "$2")" != "$3" ]; do
+		_i=$((_i + 1))
+		[ $_i -lt 60 ] || fail "$4: $(tb_field "$1" "$2") after 60 s, want $3"
+		sleep 1
+	done
+}

@@ -32,12 +32,7 @@ else
 	expect_ok thinctl check --metadata "$DISK_meta"
 	expect_ok thinctl pool open p0 --data "$DISK_data" --metadata "$DISK_meta"
 	expect_fail thinctl vol show p0/big
-	i=0
-	while [ "$(tb_field 'pool show p0' .data_used)" != $((N * BS)) ]; do
-		i=$((i + 1))
-		[ $i -lt 60 ] || fail "reclaim did not finish: data_used $(tb_field 'pool show p0' .data_used)"
-		sleep 1
-	done
+	tb_wait_field 'pool show p0' .data_used $((N * BS)) "data used once the delete is reclaimed"
 	k=$(tb_field 'vol show p0/keep' .device)
 	expect_ok tbpattern verify "$k" 0 64K 1 64M $N
 	expect_ok thinctl pool close p0

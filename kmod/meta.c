@@ -524,7 +524,7 @@ void tb_meta_usage(struct tb_meta *m, struct tb_meta_usage *u)
 {
 	down_read(&m->lock);
 	u->data_blocks = tb_dsm_nr_blocks(m->dsm);
-	u->data_used = tb_dsm_nr_allocated(m->dsm);
+	u->data_used = tb_dsm_nr_allocated(m->dsm) + tb_dsm_nr_reserved(m->dsm);
 	u->meta_blocks = tb_bm_nr_blocks(m->bm);
 	u->meta_used = tb_tm_nr_used(m->tm);
 	u->transaction = m->transaction;
@@ -766,7 +766,7 @@ int tb_meta_lookup(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 static bool tb_over_limit(struct tb_meta *m, struct tb_mvol *v)
 {
 	return v->limit &&
-	       (v->owned + 1) * m->settings.block_size > v->limit;
+	       (v->owned + v->reserved + 1) * m->settings.block_size > v->limit;
 }
 
 int tb_meta_provision(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
@@ -783,11 +783,9 @@ int tb_meta_provision(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 	if (!r && tb_over_limit(m, v))
 		r = -EDQUOT;
 	if (!r)
-		r = tb_dsm_alloc(m->dsm, dblock);
-	if (!r) {
-		v->owned++;
-		v->dirty = m->dirty = true;
-	}
+		r = tb_dsm_reserve(m->dsm, dblock);
+	if (!r)
+		v->reserved++;
 	up_write(&m->lock);
 	return r;
 }
@@ -795,8 +793,8 @@ int tb_meta_provision(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 void tb_meta_unprovision(struct tb_meta *m, struct tb_mvol *v, u64 dblock)
 {
 	down_write(&m->lock);
-	if (!tb_dsm_dec(m->dsm, dblock, NULL))
-		v->owned--;
+	tb_dsm_unreserve(m->dsm, dblock);
+	v->reserved--;
 	up_write(&m->lock);
 }
 
@@ -841,7 +839,13 @@ int tb_meta_insert(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 	int r;
 
 	down_write(&m->lock);
-	r = __tb_set_mapping(m, v, vblock, dblock);
+	/* refcount 1 and the mapping land in the same transaction */
+	r = tb_dsm_claim(m->dsm, dblock);
+	if (!r) {
+		v->reserved--;
+		v->owned++;
+		r = __tb_set_mapping(m, v, vblock, dblock);
+	}
 	up_write(&m->lock);
 	return r;
 }

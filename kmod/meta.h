@@ -48,6 +48,7 @@ struct tb_mvol {
 	u64 limit;			/* bytes, 0 = none */
 	u64 mapped;			/* blocks referenced */
 	u64 owned;			/* blocks allocated and held */
+	u64 reserved;			/* provisioned, not inserted yet */
 	u64 ctime;
 	u32 origin;			/* id or THINBLK_NO_ORIGIN */
 	u32 flags;			/* THINBLK_VOL_F_* */

@@ -14,6 +14,7 @@ struct tb_dsm {
 	u64 nr_blocks;
 	u64 nr_allocated;		/* blocks with a non-zero count */
 	u64 unshared;			/* counts that dropped to 1 */
+	u64 nr_reserved;		/* busy in memory only: being written */
 	u64 cursor;			/* next place the allocator looks */
 	unsigned long *busy;		/* count > 0, or freed this transaction */
 	unsigned long *freed;		/* reached 0 in this transaction */
@@ -166,11 +167,10 @@ static int tb_dsm_update(struct tb_dsm *dsm, u64 b, int delta, u32 *result)
 	return 0;
 }
 
-int tb_dsm_alloc(struct tb_dsm *dsm, u64 *result)
+int tb_dsm_reserve(struct tb_dsm *dsm, u64 *result)
 {
 	u64 leaf = dsm->tree.leaf_entries, b = dsm->cursor, scanned = 0;
 	u64 end, found;
-	u32 count;
 	int r;
 
 	while (scanned < dsm->nr_blocks + leaf) {
@@ -182,9 +182,8 @@ int tb_dsm_alloc(struct tb_dsm *dsm, u64 *result)
 		end = min_t(u64, dsm->nr_blocks, roundup(b + 1, leaf));
 		found = find_next_zero_bit(dsm->busy, end, b);
 		if (found < end) {
-			r = tb_dsm_update(dsm, found, 1, &count);
-			if (r)
-				return r;
+			set_bit(found, dsm->busy);
+			dsm->nr_reserved++;
 			dsm->cursor = found + 1;
 			*result = found;
 			return 0;
@@ -193,6 +192,27 @@ int tb_dsm_alloc(struct tb_dsm *dsm, u64 *result)
 		b = end;
 	}
 	return -ENOSPC;
+}
+
+int tb_dsm_claim(struct tb_dsm *dsm, u64 b)
+{
+	u32 count;
+	int r = tb_dsm_update(dsm, b, 1, &count);
+
+	if (!r)
+		dsm->nr_reserved--;
+	return r;
+}
+
+void tb_dsm_unreserve(struct tb_dsm *dsm, u64 b)
+{
+	clear_bit(b, dsm->busy);
+	dsm->nr_reserved--;
+}
+
+u64 tb_dsm_nr_reserved(struct tb_dsm *dsm)
+{
+	return dsm->nr_reserved;
 }
 
 int tb_dsm_inc(struct tb_dsm *dsm, u64 b)

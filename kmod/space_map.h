@@ -31,8 +31,16 @@ u64 tb_dsm_nr_allocated(struct tb_dsm *dsm);
 u64 tb_dsm_unshared(struct tb_dsm *dsm);
 struct tb_radix_root tb_dsm_root(struct tb_dsm *dsm);
 
-/* A free block with refcount 1 in *@b, or -ENOSPC. */
-int tb_dsm_alloc(struct tb_dsm *dsm, u64 *b);
+/*
+ * A free block in *@b, or -ENOSPC.  It is reserved in memory only (busy, and
+ * counted by tb_dsm_nr_reserved()) and stays free on disk, so that a commit
+ * while its data is being written can't leak it: tb_dsm_claim() gives it
+ * refcount 1 when its mapping is inserted, tb_dsm_unreserve() gives it back.
+ */
+int tb_dsm_reserve(struct tb_dsm *dsm, u64 *b);
+int tb_dsm_claim(struct tb_dsm *dsm, u64 b);
+void tb_dsm_unreserve(struct tb_dsm *dsm, u64 b);
+u64 tb_dsm_nr_reserved(struct tb_dsm *dsm);
 int tb_dsm_inc(struct tb_dsm *dsm, u64 b);
 /* *@freed (optional) tells whether the count reached zero. */
 int tb_dsm_dec(struct tb_dsm *dsm, u64 b, bool *freed);

@@ -260,6 +260,11 @@ static int image_open(struct image *img, const char *dev,
 	img->fd = open(dev, O_RDONLY | O_EXCL | O_CLOEXEC);
 	if (img->fd < 0)
 		return -errno;
+	/*
+	 * The kernel writes metadata with bios, around the page cache: drop
+	 * what an earlier buffered read of the device left there.
+	 */
+	posix_fadvise(img->fd, 0, 0, POSIX_FADV_DONTNEED);
 	return read_superblock(img);
 }
 

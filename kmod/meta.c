@@ -38,6 +38,12 @@ struct tb_meta {
 	u64 ctime;
 	u32 next_id;
 	bool dirty;			/* changes since the last commit */
+	/*
+	 * A commit failed part way: refcount slots were flipped in memory and
+	 * blocks written in it may not be on disk, so no later commit may
+	 * build on this state.  The disk stays at the last good commit.
+	 */
+	bool failed;
 	/* Serializes exclusive-usage walks and their cache in the tb_mvols. */
 	struct mutex excl_mutex;
 	void (*free_hook)(void *arg, u64 b, u64 len);
@@ -287,8 +293,12 @@ int tb_meta_commit(struct tb_meta *m)
 	int r = 0;
 
 	down_write(&m->lock);
-	if (m->dirty)
+	if (m->failed)
+		r = -EIO;
+	else if (m->dirty)
 		r = __tb_meta_commit(m);
+	if (r)
+		m->failed = true;
 	up_write(&m->lock);
 	return r;
 }

@@ -676,7 +676,8 @@ int tb_pool_close(const char *name, bool destroy, struct netlink_ext_ack *ea)
 	list_del(&pool->list);
 	tb_pool_stop(pool);
 	if (!destroy && tb_meta_commit(pool->meta))
-		pr_err("thinblk: pool %s: final commit failed\n", name);
+		pr_err("thinblk: pool %s: final commit failed; the metadata stays at the last good commit\n",
+		       name);
 	if (destroy)
 		tb_wipe_superblock(pool->meta_bdev);
 	tb_pool_event(pool, destroy ? THINBLK_EVENT_POOL_DESTROYED :

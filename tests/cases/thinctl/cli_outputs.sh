@@ -47,6 +47,13 @@ expect_err "below" thinctl vol snapshot p0/ctr smaller --size 2G
 expect_err "already in use" thinctl vol snapshot p0/base layer
 expect_err "no such volume" thinctl vol snapshot p0/nosuch s
 expect_err "invalid volume name" thinctl vol create "p0/.."
+expect_err "shrinking is not supported" thinctl vol resize p0/base 1G
+expect_ok thinctl vol set p0/ctr --limit none
+expect_eq "$(tb_field 'vol show p0/ctr' .limit)" null "limit removed"
+exec 3< "$b"
+expect_err "busy" thinctl vol delete p0/base
+expect_eq "$(tb_field 'vol show p0/base' .open)" 1 "openers while held"
+exec 3<&-
 expect_ok thinctl --help
 expect_ok thinctl vol create --help
 expect_ok thinctl pool --help

@@ -37,6 +37,9 @@
 
 #include "pool.h"
 
+/* How often a snapshot waiting for in-flight writes looks for parked ones. */
+#define TB_FREEZE_POLL	HZ
+
 /* A write remapped to the data device; lives in the clone's front pad. */
 struct tb_io {
 	struct tb_volume *vol;
@@ -272,13 +275,36 @@ void tb_vol_thaw(struct tb_volume *vol)
 		tb_map_write(vol, bio);
 }
 
-/* Hold new writes and wait for those in flight: the origin is stable. */
-void tb_vol_freeze(struct tb_volume *vol)
+static bool tb_pool_writes_parked(struct tb_pool *pool)
+{
+	bool parked;
+
+	spin_lock_irq(&pool->bio_lock);
+	parked = !bio_list_empty(&pool->nospace);
+	spin_unlock_irq(&pool->bio_lock);
+	return parked;
+}
+
+/*
+ * Hold new writes and wait for those in flight: the origin is stable.  A
+ * write parked for space (queue policy) would only finish after a pool grow
+ * or the no-space timeout, and grow waits for the caller's tb_pools_mutex:
+ * give up with -ENOSPC instead of waiting for it.
+ */
+int tb_vol_freeze(struct tb_volume *vol)
 {
 	spin_lock(&vol->freeze_lock);
 	vol->frozen = true;
 	spin_unlock(&vol->freeze_lock);
-	wait_event(vol->inflight_wait, !atomic_read(&vol->inflight_writes));
+	while (!wait_event_timeout(vol->inflight_wait,
+				   !atomic_read(&vol->inflight_writes),
+				   TB_FREEZE_POLL)) {
+		if (tb_pool_writes_parked(vol->pool)) {
+			tb_vol_thaw(vol);
+			return -ENOSPC;
+		}
+	}
+	return 0;
 }
 
 /* The worker's side */

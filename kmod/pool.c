@@ -912,8 +912,11 @@ static int tb_vol_make(struct tb_pool *pool, const char *name, u64 size,
 	struct tb_mvol *mv;
 	int r;
 
-	if (origin)
-		tb_vol_freeze(origin);
+	if (origin && tb_vol_freeze(origin)) {
+		tb_nl_errmsg(ea, "volume \"%s/%s\": pool is out of data space with writes waiting: grow it or free space first",
+			     pool->name, origin->mv->name);
+		return -ENOSPC;
+	}
 	r = tb_meta_create_vol(pool->meta, name, size, limit,
 			       origin ? origin->mv : NULL, &mv);
 	if (origin)

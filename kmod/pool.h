@@ -178,7 +178,7 @@ void tb_volumes_exit(void);
 void tb_submit_bio(struct bio *bio);
 void tb_pool_worker(struct work_struct *w);
 void tb_write_end(struct tb_volume *vol);
-void tb_vol_freeze(struct tb_volume *vol);
+int tb_vol_freeze(struct tb_volume *vol);
 void tb_vol_thaw(struct tb_volume *vol);
 int tb_io_pool_init(struct tb_pool *pool);
 void tb_io_pool_exit(struct tb_pool *pool);

@@ -147,7 +147,9 @@ static int tb_dsm_update(struct tb_dsm *dsm, u64 b, int delta, u32 *result)
 	if (r)
 		return r;
 	count = le32_to_cpup(slot.value);
-	if (WARN_ON_ONCE(delta < 0 && !count)) {
+	if (delta < 0 && !count) {
+		pr_err_ratelimited("thinblk: data block %llu freed twice (damaged metadata)\n",
+				   b);
 		tb_radix_put(&slot);
 		return -EUCLEAN;
 	}

@@ -168,6 +168,20 @@ int tb_tm_read(struct tb_tm *tm, u64 b, bool can_block, struct dm_buffer **buf,
 	return tb_bm_read(tm->bm, b, THINBLK_BLOCK_NODE, can_block, buf, data);
 }
 
+/*
+ * Block numbers handed to the functions below come from tree nodes on disk:
+ * a checksummed but wrong pointer must not index refs[] out of bounds.  Out
+ * of range, a block counts 0 (tb_bm_read() then rejects it as damaged).
+ */
+static bool tb_tm_in_range(struct tb_tm *tm, u64 b)
+{
+	if (likely(b < tm->nr_blocks))
+		return true;
+	pr_err_ratelimited("thinblk: metadata points at block %llu beyond the device\n",
+			   b);
+	return false;
+}
+
 static bool tb_tm_is_free(struct tb_tm *tm, u64 b)
 {
 	return !tm->refs[b] && !test_bit(b, tm->freed);
@@ -214,6 +228,8 @@ int tb_tm_shadow(struct tb_tm *tm, u64 old, u64 *new, struct dm_buffer **buf,
 	int r;
 
 	*inc_children = false;
+	if (!tb_tm_in_range(tm, old))
+		return -EUCLEAN;
 	if (test_bit(old, tm->shadowed) && tm->refs[old] == 1) {
 		*new = old;
 		return tb_tm_read(tm, old, true, buf, data);
@@ -238,18 +254,24 @@ int tb_tm_shadow(struct tb_tm *tm, u64 old, u64 *new, struct dm_buffer **buf,
 
 u32 tb_tm_ref(struct tb_tm *tm, u64 b)
 {
-	return tm->refs[b];
+	return tb_tm_in_range(tm, b) ? tm->refs[b] : 0;
 }
 
 void tb_tm_inc(struct tb_tm *tm, u64 b)
 {
-	tb_tm_set_ref(tm, b, tm->refs[b] + 1);
+	if (tb_tm_in_range(tm, b))
+		tb_tm_set_ref(tm, b, tm->refs[b] + 1);
 }
 
 u32 tb_tm_dec(struct tb_tm *tm, u64 b)
 {
-	if (WARN_ON_ONCE(!tm->refs[b]))
+	if (!tb_tm_in_range(tm, b))
 		return 0;
+	if (!tm->refs[b]) {
+		/* damaged metadata, not a kernel bug: no WARN */
+		pr_err_ratelimited("thinblk: metadata block %llu freed twice\n", b);
+		return 0;
+	}
 	tb_tm_set_ref(tm, b, tm->refs[b] - 1);
 	if (tm->refs[b] == 1)
 		tm->unshared++;

@@ -17,6 +17,9 @@ w=$!
 sleep 4
 kill -0 $w 2>/dev/null || fail "write did not wait for space: $(cat /tmp/w.out)"
 expect_eq "$(tb_field 'pool show p0' .mode)" out-of-data-space "mode while full"
+# a snapshot can't wait for writes that wait for space (grow would wait for it)
+expect_err "out of data space with writes waiting" thinctl vol snapshot p0/v snap
+kill -0 $w 2>/dev/null || fail "the parked write ended with the refused snapshot: $(cat /tmp/w.out)"
 echo "0 16384 linear /dev/ram0 0" | dmsetup load data && dmsetup resume data || fail "grow dm-linear"
 expect_ok thinctl pool grow p0
 wait $w || fail "queued write failed after grow: $(cat /tmp/w.out)"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# desc: dm-log-writes records a workload on both pool devices; replayed to every sampled flush, the metadata checks clean, the pool opens and every write finished before a mark reads back
+# desc: dm-log-writes records a workload (writes, snapshot, CoW, delete, overwrite, discard) on both pool devices; replayed to every sampled flush, the metadata checks clean, the pool opens and every write finished before a mark reads back
 # needs: thinctl
 # timeout: 900
 . /tests/lib/guest.sh
@@ -39,6 +39,9 @@ expect_ok thinctl vol delete p0/snap
 mark s5
 expect_ok tbpattern write "$w" 0 1M 6		# overwrites in place
 mark s6
+expect_ok blkdiscard -o 2M -l 1M "$w"		# unmaps, frees, passes down
+dd if=/dev/null of="$w" conv=notrunc,fsync 2>/dev/null || fail "fsync $w"
+mark s7
 expect_ok thinctl pool close p0
 dmsetup remove t-meta t-data lw || fail "dmsetup remove"
 
@@ -46,7 +49,7 @@ dmsetup remove t-meta t-data lw || fail "dmsetup remove"
 tbreplay list /dev/ram1 > /tmp/points || fail "tbreplay list"
 nflush=$(grep -c ' flush' /tmp/points)
 [ "$nflush" -gt 10 ] || fail "only $nflush flushes logged"
-[ "$(grep -c ' mark s' /tmp/points)" = 6 ] || fail "marks missing from the log: $(grep mark /tmp/points)"
+[ "$(grep -c ' mark s' /tmp/points)" = 7 ] || fail "marks missing from the log: $(grep mark /tmp/points)"
 every=$(( (nflush + CHECKS - 1) / CHECKS ))
 info "$(wc -l < /tmp/points) flush/FUA/mark entries, $nflush flushes; checking every ${every}th flush and every mark"
 
@@ -69,7 +72,10 @@ check_state() {
 	[ "$K" -ge 5 ] && [ -n "$s" ] && [ "$s" != null ] && fail "$at: deleted snapshot is back"
 	if [ "$K" -ge 4 ]; then
 		[ -b "$w" ] || fail "$at: volume w missing"
-		expect_ok tbpattern verify "$w" 1M 3M 4
+		expect_ok tbpattern verify "$w" 1M 1M 4
+		expect_ok tbpattern verify "$w" 3M 1M 4
+		[ "$K" -lt 6 ] && expect_ok tbpattern verify "$w" 2M 1M 4
+		[ "$K" -ge 7 ] && expect_ok tbpattern zero "$w" 2M 1M
 		[ "$K" = 4 ] && expect_ok tbpattern verify "$w" 0 1M 4
 		[ "$K" -ge 6 ] && expect_ok tbpattern verify "$w" 0 1M 6
 	fi
@@ -107,7 +113,7 @@ while read -r entry kind name; do
 		;;
 	esac
 done < /tmp/points
-[ "$K" = 6 ] || fail "replay ended at mark s$K"
+[ "$K" = 7 ] || fail "replay ended at mark s$K"
 [ "$checked" -ge 10 ] || fail "only $checked points checked"
 info "$checked points checked"
 dmsetup remove s-meta s-data

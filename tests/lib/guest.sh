@@ -61,6 +61,7 @@ tb_unload() {
 }
 
 brd_setup() {	# brd_setup COUNT SIZE_MB: fresh, pre-touched RAM disks
+	[ -e /etc/tb-debug-kernel ] && { brd_setup_builtin "$@"; return; }
 	[ -d /sys/module/brd ] && { rmmod brd || fail "rmmod brd (RAM disk still in use?)"; }
 	modprobe brd rd_nr="$1" rd_size=$(($2 * 1024)) || fail "modprobe brd"
 	_i=0
@@ -74,8 +75,34 @@ brd_setup() {	# brd_setup COUNT SIZE_MB: fresh, pre-touched RAM disks
 tb_crash() {	# end this boot like a power cut; the host expects it
 	sync_marker="@@TB CRASH"
 	echo "$sync_marker"
-	echo 1 > /proc/sys/kernel/sysrq
-	echo b > /proc/sysrq-trigger
+	if [ -e /proc/sysrq-trigger ]; then
+		echo 1 > /proc/sys/kernel/sysrq
+		echo b > /proc/sysrq-trigger
+	else	# debug kernel: no CONFIG_MAGIC_SYSRQ; reboot(2) without sync
+		reboot -n -f
+	fi
 	sleep 30
 	fail "still running after sysrq-b"
+}
+
+# Debug kernel: brd is built in (2 x 1 GiB, cannot be reloaded).  Its disks are
+# moved to /dev/brdN and /dev/ramN becomes a dm-linear device of SIZE_MB on it.
+brd_setup_builtin() {
+	_i=0
+	while [ $_i -lt "$1" ]; do
+		if [ ! -b /dev/brd$_i ]; then
+			mv /dev/ram$_i /dev/brd$_i || fail "built-in /dev/ram$_i missing"
+		fi
+		if [ -e /dev/mapper/tb_ram$_i ]; then
+			dmsetup remove tb_ram$_i || fail "dmsetup remove tb_ram$_i (RAM disk still in use?)"
+		fi
+		rm -f /dev/ram$_i
+		echo "0 $(($2 * 2048)) linear /dev/brd$_i 0" | dmsetup create tb_ram$_i ||
+			fail "dmsetup create tb_ram$_i"
+		# shellcheck disable=SC2046
+		mknod /dev/ram$_i b $(dmsetup info -c --noheadings --separator ' ' -o major,minor tb_ram$_i) ||
+			fail "mknod /dev/ram$_i"
+		dd if=/dev/zero of=/dev/ram$_i bs=1M count="$2" 2>/dev/null
+		_i=$((_i + 1))
+	done
 }

@@ -14,8 +14,16 @@ mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mkdir -p /dev/mapper /mnt
 export DM_DISABLE_UDEV=1
 for m in virtio_pci virtio_blk ext4 loop dm-mod; do modprobe $m 2>/dev/null; done
-dmesg -n 4
+# Debug kernel (tests/run --debug-kernel): keep the cmdline's loglevel=5 so
+# KASAN/lockdep/UBSAN reach the console even if the guest hangs; forget the
+# boot's kmemleak suspects; report lockdep's state after each case and
+# kmemleak's findings at the end of each boot (after rmmod thinblk).
+TB_DEBUG_KERNEL=
+[ -e /etc/tb-debug-kernel ] && TB_DEBUG_KERNEL=1
+[ -n "$TB_DEBUG_KERNEL" ] || dmesg -n 4
+[ -n "$TB_DEBUG_KERNEL" ] && dmesg | grep -E "KernelAddressSanitizer|kmemleak: Kernel|Lock dependency validator" | sed 's/^/tb-debug: boot: /'
 dmesg -c > /dev/null
+[ -n "$TB_DEBUG_KERNEL" ] && echo clear > /sys/kernel/debug/kmemleak 2>/dev/null
 
 cleanup() {	# leave the guest as the next case expects it
 	for p in $(thinctl -j pool list 2>/dev/null | jq -r '.[].name' 2>/dev/null); do
@@ -24,6 +32,9 @@ cleanup() {	# leave the guest as the next case expects it
 	umount /mnt/* 2>/dev/null
 	dmsetup remove_all 2>/dev/null
 	if [ -d /sys/module/thinblk ]; then
+		[ -n "$TB_DEBUG_KERNEL" ] &&
+			grep -E ' FD: .*: (tb_|&m->|&vol->|&pool->bio_lock|.*thinblk)' /proc/lockdep |
+			sed 's/.*: //' | sort -u | tr '\n' ' ' > /tmp/.tb_classes
 		rmmod thinblk || echo "@@TB CLEANUP rmmod thinblk failed"
 	fi
 	[ -d /sys/module/brd ] && rmmod brd 2>/dev/null
@@ -54,7 +65,16 @@ while read -r name case boot disks; do
 	cleanup 2>&1
 	dmesg -c | sed 's/^/@@TB K /'
 	echo "@@TB END $name rc=$rc"
+	[ -n "$TB_DEBUG_KERNEL" ] && echo "tb-debug: after $name: $(grep debug_locks: /proc/lockdep_stats); thinblk lock classes: $(cat /tmp/.tb_classes 2>/dev/null)" && rm -f /tmp/.tb_classes
 	rm -rf "$dir"
 done < /tests/plan
+if [ -n "$TB_DEBUG_KERNEL" ] && [ -e /sys/kernel/debug/kmemleak ]; then
+	sleep 6
+	echo scan > /sys/kernel/debug/kmemleak
+	echo scan > /sys/kernel/debug/kmemleak
+	echo "tb-debug: kmemleak begin"
+	cat /sys/kernel/debug/kmemleak
+	echo "tb-debug: kmemleak end; $(grep debug_locks: /proc/lockdep_stats)"
+fi
 echo "@@TB DONE"
 poweroff -f

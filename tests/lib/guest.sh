@@ -106,3 +106,14 @@ brd_setup_builtin() {
 		_i=$((_i + 1))
 	done
 }
+
+# dm_set NAME TABLE: create device-mapper device NAME (and its /dev/mapper
+# node) with TABLE, or switch an existing one to TABLE (load + resume).
+dm_set() {
+	if dmsetup info "$1" >/dev/null 2>&1; then
+		echo "$2" | dmsetup load "$1" && dmsetup resume "$1" || fail "dm_set $1: $2"
+	else
+		echo "$2" | dmsetup create "$1" || fail "dm_set $1: $2"
+		dmsetup mknodes
+	fi
+}

@@ -26,7 +26,6 @@
 #define SB_BLOCK	0
 #define MSM_FIRST	1
 #define MAX_DEPTH	8	/* 509^7 * 31 > 2^64 keys: deeper is damage */
-#define UNSEEN		0xff	/* tag of a block no tree reached */
 
 /* The trees, for messages and to tell one tree's nodes from another's. */
 enum tree_kind { TREE_VOLUMES, TREE_DATA_SM, TREE_MAPPING, NR_TREES };
@@ -226,7 +225,7 @@ static int read_superblock(struct image *img)
 		return -errno;
 	r = read_raw(img, SB_BLOCK, buf);
 	if (r)
-		return r == -EUCLEAN ? -EUCLEAN : r;
+		return r;
 	memcpy(&img->sb, buf, sizeof(img->sb));
 	if (le64toh(img->sb.magic) != THINBLK_SB_MAGIC) {
 		damaged(img, "not a thinblk metadata device (no superblock)");
@@ -650,7 +649,7 @@ static int alloc_check_arrays(struct image *img)
 
 	img->refs = calloc(n, sizeof(*img->refs));
 	img->parents = calloc(n, sizeof(*img->parents));
-	img->tag = malloc(n);
+	img->tag = calloc(n, 1);
 	img->subtree = calloc(n, sizeof(*img->subtree));
 	/* calloc'd pages stay untouched, and free, where nothing is mapped */
 	img->data_refs = calloc(img->nr_data ? img->nr_data : 1,
@@ -658,7 +657,6 @@ static int alloc_check_arrays(struct image *img)
 	if (!img->refs || !img->parents || !img->tag || !img->subtree ||
 	    !img->data_refs)
 		return -ENOMEM;
-	memset(img->tag, UNSEEN, n);
 	return 0;
 }
 

@@ -121,7 +121,6 @@ static int check(struct ctx *ctx, int argc, char **argv)
 
 /* dump: JSON through the printer, text with plain lines. */
 struct dump_state {
-	struct ctx *ctx;
 	struct printer *pr;		/* JSON only */
 	const struct tb_offline_report *rep;
 	bool started;			/* the header is out */
@@ -228,7 +227,7 @@ static const struct tb_offline_dump_ops dump_ops = {
 static int dump(struct ctx *ctx, int argc, char **argv)
 {
 	struct tb_offline_report rep;
-	struct dump_state st = { .ctx = ctx, .rep = &rep };
+	struct dump_state st = { .rep = &rep };
 	char msg[ARG_ERR_MAX];
 	const char *dev;
 	int ret;

@@ -7,8 +7,7 @@ need_thinctl
 tb_load
 brd_setup 2 64
 sectors=$((64 * 2048))
-echo "0 $sectors linear /dev/ram0 0" | dmsetup create data || fail "dmsetup create"
-dmsetup mknodes
+dm_set data "0 $sectors linear /dev/ram0 0"
 expect_ok thinctl pool create p0 --data /dev/mapper/data --metadata /dev/ram1
 v=$(tb_vol p0/v)
 expect_ok tbpattern write "$v" 0 2M 1
@@ -18,8 +17,7 @@ thinctl -j monitor > /tmp/ev.json 2>/dev/null &
 m=$!
 sleep 1
 # every write to the data device fails from now on
-echo "0 $sectors flakey /dev/ram0 0 0 60 1 error_writes" | dmsetup load data &&
-	dmsetup resume data || fail "switch to dm-flakey"
+dm_set data "0 $sectors flakey /dev/ram0 0 0 60 1 error_writes"
 expect_fail tbpattern write "$v" 8M 64K 2
 expect_fail tbpattern write "$v" 0 64K 3
 # an overwrite of a mapped block is remapped without the worker
@@ -30,7 +28,7 @@ wait $m 2>/dev/null
 expect_eq "$(jq -r 'select(.type=="io-error") | .volume' /tmp/ev.json | head -n 1)" v "io-error event"
 expect_eq "$(jq -r 'select(.type=="io-error" and .volume=="w") | .errno' /tmp/ev.json | head -n 1)" 5 "io-error event of an overwrite (EIO)"
 [ "$(thinctl -j stats --no-stream p0/v | jq '.[0].errors')" -gt 0 ] || fail "errors not counted"
-echo "0 $sectors linear /dev/ram0 0" | dmsetup load data && dmsetup resume data || fail "back to linear"
+dm_set data "0 $sectors linear /dev/ram0 0"
 # the old data is intact (reads never went through the failing path)
 expect_ok tbpattern verify "$v" 64K 1984K 1
 expect_ok tbpattern verify "$w" 64K 960K 5

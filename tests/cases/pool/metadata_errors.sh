@@ -7,16 +7,14 @@ need_thinctl
 tb_load
 brd_setup 2 64
 msect=$((64 * 2048))
-echo "0 $msect linear /dev/ram1 0" | dmsetup create meta || fail "dmsetup create"
-dmsetup mknodes
+dm_set meta "0 $msect linear /dev/ram1 0"
 expect_ok thinctl pool create p0 --data /dev/ram0 --metadata /dev/mapper/meta
 v=$(tb_vol p0/v)
 expect_ok tbpattern write "$v" 0 2M 1		# fsync: committed
 thinctl -j monitor > /tmp/ev.json 2>/dev/null &
 m=$!
 sleep 1
-echo "0 $msect flakey /dev/ram1 0 0 60 1 error_writes" | dmsetup load meta &&
-	dmsetup resume meta || fail "switch to dm-flakey"
+dm_set meta "0 $msect flakey /dev/ram1 0 0 60 1 error_writes"
 # a new block needs a commit (fsync), which fails: the pool turns read-only
 expect_fail tbpattern write "$v" 8M 64K 2
 expect_eq "$(tb_field 'pool show p0' .mode)" read-only "pool mode"
@@ -30,7 +28,7 @@ kill $m
 wait $m 2>/dev/null
 expect_eq "$(jq -r 'select(.type=="mode-changed") | .mode' /tmp/ev.json | head -n 1)" read-only "mode-changed event"
 # the device recovers; the pool reopens at its last commit
-echo "0 $msect linear /dev/ram1 0" | dmsetup load meta && dmsetup resume meta || fail "back to linear"
+dm_set meta "0 $msect linear /dev/ram1 0"
 expect_ok thinctl pool close p0
 expect_ok thinctl check --metadata /dev/mapper/meta
 expect_ok thinctl pool open p0 --data /dev/ram0 --metadata /dev/mapper/meta

@@ -8,8 +8,7 @@ need_thinctl
 tb_load
 brd_setup 2 64
 # a 4 MiB data device that can grow: dm-linear over ram0
-echo "0 8192 linear /dev/ram0 0" | dmsetup create data || fail "dmsetup create"
-dmsetup mknodes
+dm_set data "0 8192 linear /dev/ram0 0"
 expect_ok thinctl pool create p0 --data /dev/mapper/data --metadata /dev/ram1 --no-space queue:30
 v=$(tb_vol p0/v)
 tbpattern write "$v" 0 6M 1 > /tmp/w.out 2>&1 &
@@ -20,7 +19,7 @@ expect_eq "$(tb_field 'pool show p0' .mode)" out-of-data-space "mode while full"
 # a snapshot can't wait for writes that wait for space (grow would wait for it)
 expect_err "out of data space with writes waiting" thinctl vol snapshot p0/v snap
 kill -0 $w 2>/dev/null || fail "the parked write ended with the refused snapshot: $(cat /tmp/w.out)"
-echo "0 16384 linear /dev/ram0 0" | dmsetup load data && dmsetup resume data || fail "grow dm-linear"
+dm_set data "0 16384 linear /dev/ram0 0"
 expect_ok thinctl pool grow p0
 wait $w || fail "queued write failed after grow: $(cat /tmp/w.out)"
 expect_ok tbpattern verify "$v" 0 6M 1

@@ -13,10 +13,8 @@ META_S=$((16 * 2048))
 CHECKS=20			# flush points checked, besides every mark
 
 linear_pair() {	# linear_pair PREFIX DEV: PREFIX-data and PREFIX-meta on DEV
-	dmsetup create "$1-data" --table "0 $DATA_S linear $2 0" &&
-		dmsetup create "$1-meta" --table "0 $META_S linear $2 $DATA_S" ||
-		fail "dm-linear over $2"
-	dmsetup mknodes
+	dm_set "$1-data" "0 $DATA_S linear $2 0"
+	dm_set "$1-meta" "0 $META_S linear $2 $DATA_S"
 }
 
 mark() { dmsetup message lw 0 mark "$1" || fail "mark $1"; }

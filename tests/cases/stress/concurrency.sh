@@ -7,8 +7,7 @@
 need_thinctl
 tb_load
 brd_setup 2 256
-echo "0 $((256 * 2048)) linear /dev/ram0 0" | dmsetup create sdata || fail "dmsetup create"
-dmsetup mknodes
+dm_set sdata "0 $((256 * 2048)) linear /dev/ram0 0"
 expect_ok thinctl pool create p0 --data /dev/mapper/sdata --metadata /dev/ram1 --basesize 64M
 a=$(tb_vol p0/a)
 b=$(tb_vol p0/b)
@@ -37,11 +36,9 @@ while [ $n -lt 8 ]; do
 	n=$((n + 1))
 done
 # writes to the data device fail for a while, under load
-echo "0 $((256 * 2048)) flakey /dev/ram0 0 0 5 1 error_writes" | dmsetup load sdata &&
-	dmsetup resume sdata || fail "switch to dm-flakey"
+dm_set sdata "0 $((256 * 2048)) flakey /dev/ram0 0 0 5 1 error_writes"
 sleep 3
-echo "0 $((256 * 2048)) linear /dev/ram0 0" | dmsetup load sdata && dmsetup resume sdata ||
-	fail "back to linear"
+dm_set sdata "0 $((256 * 2048)) linear /dev/ram0 0"
 wait $fa; wait $fb; wait $fb2; wait $dumps
 kill $mon; wait $mon 2>/dev/null
 info "pool mode: $(tb_field 'pool show p0' .mode)"

@@ -13,18 +13,36 @@
  *   read, block unmapped     zero-filled and completed at once
  *   write, block mapped and  remapped through a clone, whose completion ends
  *   not shared               the in-flight count snapshots wait for
+ *   write, block unmapped    provisioned in the submitter's context when
+ *                            that needs no metadata I/O and no zeroing (the
+ *                            write covers the block, or zeroing is off):
+ *                            direct provisioning, below
  *   anything else            queued for the pool's ordered worker:
  *                            provisioning, breaking sharing, discard, flush,
  *                            FUA
  *
- * Provisioning (worker): allocate a data block; for a write that does not
+ * A provisioning first claims its volume block in vol->prov (struct
+ * tb_prov), so that no two provision one block: a write that finds a claim
+ * waits on it until the claim's write is done, then goes to the new block.
+ *
+ * Worker provisioning: allocate a data block; for a write that does not
  * cover the block, copy the old shared block or zero the new one; write the
- * bio to the new block and wait; only then insert the mapping.  Until that
- * insertion readers see the old contents (zeros, or the shared block), never
- * a block being written, and because one worker provisions for the whole
- * pool two writes never race for the same block.  The new mapping reaches
- * the disk with the next commit, which flushes the data device first: that
- * is what REQ_PREFLUSH and REQ_FUA wait for.
+ * bio to the new block and wait; insert the mapping; drop the claim.
+ *
+ * Direct provisioning: allocate a data block without blocking and send the
+ * write there.  When it is done, the claim is marked written (reads and
+ * writes of that block go to the new block from then on) and queued on
+ * pool->prepared, and the bio completes; the worker inserts the mapping in
+ * batches (tb_io_drain()), and so does every commit before it writes, every
+ * snapshot and usage report.  The data block stays reserved in memory until
+ * the insert, so a crash before the commit leaves it free, as the write was
+ * never made durable.  The allocation is "batched into the next commit", as
+ * in dm-thin's prepared mappings, but without the worker hop on the way.
+ *
+ * In both, readers see the old contents (zeros, or the shared block) until
+ * the new block holds the data, never a block being written.  The new
+ * mapping reaches the disk with the next commit, which flushes the data
+ * device first: that is what REQ_PREFLUSH and REQ_FUA wait for.
  *
  * Snapshots: every write counts in vol->inflight_writes from submission to
  * completion.  To snapshot, the pool freezes the origin (new writes wait on
@@ -39,11 +57,37 @@
 
 /* How often a snapshot waiting for in-flight writes looks for parked ones. */
 #define TB_FREEZE_POLL	HZ
+/* Direct provisionings in flight per pool, beyond which the worker does it. */
+#define TB_PROV_MAX	1024
+/* Finished direct provisionings that wake the worker to insert them. */
+#define TB_DRAIN_BATCH	64
+/* struct tb_prov kept for the worker, which must always get one. */
+#define TB_PROV_RESERVE	16
+
+/*
+ * A claim on one volume block being provisioned (see the top of this file).
+ * Lives in vol->prov from the claim until the mapping is inserted (or the
+ * provisioning failed); freed after an RCU grace period, as readers look it
+ * up locklessly.
+ */
+struct tb_prov {
+	struct tb_pool *pool;
+	struct tb_volume *vol;
+	u64 vblock;
+	u64 dblock;			/* reserved data block, or U64_MAX */
+	struct list_head list;		/* in pool->prepared, under bio_lock */
+	/* under vol->prov's lock: */
+	struct bio_list waiting;	/* writes to vblock meanwhile */
+	bool written;			/* direct write done (status below) */
+	blk_status_t status;
+	struct rcu_head rcu;
+};
 
 /* A write remapped to the data device; lives in the clone's front pad. */
 struct tb_io {
 	struct tb_volume *vol;
 	struct bio *orig;
+	struct tb_prov *prov;		/* direct provisioning, or NULL */
 	struct bio clone;
 };
 
@@ -108,12 +152,140 @@ static bool tb_write_begin(struct tb_volume *vol, struct bio *bio)
 	return ok;
 }
 
+/* Claims */
+
+static void tb_defer_list(struct tb_pool *pool, struct bio_list *list)
+{
+	unsigned long flags;
+
+	if (bio_list_empty(list))
+		return;
+	spin_lock_irqsave(&pool->bio_lock, flags);
+	bio_list_merge(&pool->deferred, list);
+	spin_unlock_irqrestore(&pool->bio_lock, flags);
+	queue_work(pool->wq, &pool->worker);
+}
+
+enum tb_claim {
+	TB_CLAIMED,		/* *@out is our new claim */
+	TB_CLAIM_WRITTEN,	/* the block's new data block is *@dblock */
+	TB_CLAIM_PARKED,	/* @bio waits for a provisioning in flight */
+	TB_CLAIM_FAILED,	/* no memory (with @gfp) */
+};
+
+/* Claim @vblock of @vol for provisioning it for @bio (process context). */
+static enum tb_claim tb_prov_claim(struct tb_volume *vol, u64 vblock,
+				   struct bio *bio, gfp_t gfp,
+				   struct tb_prov **out, u64 *dblock)
+{
+	struct tb_pool *pool = vol->pool;
+	struct tb_prov *new, *cur;
+	enum tb_claim res;
+
+	new = mempool_alloc(pool->prov_pool, gfp);
+	if (!new)
+		return TB_CLAIM_FAILED;
+	*new = (struct tb_prov){ .pool = pool, .vol = vol, .vblock = vblock,
+				 .dblock = U64_MAX };
+	INIT_LIST_HEAD(&new->list);
+	xa_lock_irq(&vol->prov);
+	cur = __xa_cmpxchg(&vol->prov, vblock, NULL, new, gfp);
+	if (!cur) {
+		xa_unlock_irq(&vol->prov);
+		atomic_inc(&pool->nr_prov);
+		*out = new;
+		return TB_CLAIMED;
+	}
+	if (xa_is_err(cur)) {
+		res = TB_CLAIM_FAILED;
+	} else if (cur->written && !cur->status) {
+		*dblock = cur->dblock;
+		res = TB_CLAIM_WRITTEN;
+	} else {
+		bio_list_add(&cur->waiting, bio);
+		res = TB_CLAIM_PARKED;
+	}
+	xa_unlock_irq(&vol->prov);
+	mempool_free(new, pool->prov_pool);
+	return res;
+}
+
+static void tb_prov_free_rcu(struct rcu_head *rcu)
+{
+	struct tb_prov *prov = container_of(rcu, struct tb_prov, rcu);
+
+	mempool_free(prov, prov->pool->prov_pool);
+}
+
+/* Drop a claim; the writes that waited for it go to the worker. */
+static void tb_prov_release(struct tb_prov *prov)
+{
+	struct tb_volume *vol = prov->vol;
+	struct bio_list waiting;
+
+	xa_lock_irq(&vol->prov);
+	__xa_erase(&vol->prov, prov->vblock);
+	waiting = prov->waiting;
+	bio_list_init(&prov->waiting);
+	xa_unlock_irq(&vol->prov);
+	tb_defer_list(prov->pool, &waiting);
+	atomic_dec(&prov->pool->nr_prov);
+	call_rcu(&prov->rcu, tb_prov_free_rcu);
+}
+
+/* Lockless: the data block a finished direct provisioning wrote @vblock to. */
+static bool tb_prov_lookup(struct tb_volume *vol, u64 vblock, u64 *dblock)
+{
+	struct tb_prov *prov;
+	bool found = false;
+
+	rcu_read_lock();
+	prov = xa_load(&vol->prov, vblock);
+	/* pairs with tb_prov_written(): the data is on dblock */
+	if (prov && smp_load_acquire(&prov->written) && !prov->status) {
+		*dblock = prov->dblock;
+		found = true;
+	}
+	rcu_read_unlock();
+	return found;
+}
+
+/* A direct provisioning's write is done (any context): queue its insert. */
+static void tb_prov_written(struct tb_prov *prov, blk_status_t status)
+{
+	struct tb_volume *vol = prov->vol;
+	struct tb_pool *pool = prov->pool;
+	struct bio_list waiting;
+	unsigned long flags;
+	bool kick;
+
+	if (!status)
+		atomic64_inc(&vol->stats.provisioned);
+	xa_lock_irqsave(&vol->prov, flags);
+	prov->status = status;
+	smp_store_release(&prov->written, true);
+	waiting = prov->waiting;
+	bio_list_init(&prov->waiting);
+	xa_unlock_irqrestore(&vol->prov, flags);
+
+	spin_lock_irqsave(&pool->bio_lock, flags);
+	list_add_tail(&prov->list, &pool->prepared);
+	kick = ++pool->nr_prepared >= TB_DRAIN_BATCH || status ||
+	       !bio_list_empty(&waiting);
+	bio_list_merge(&pool->deferred, &waiting);
+	spin_unlock_irqrestore(&pool->bio_lock, flags);
+	if (kick)
+		queue_work(pool->wq, &pool->worker);
+}
+
 static void tb_clone_endio(struct bio *clone)
 {
 	struct tb_io *io = container_of(clone, struct tb_io, clone);
 	struct tb_volume *vol = io->vol;
 	struct bio *orig = io->orig;
 
+	if (io->prov)
+		tb_prov_written(io->prov, clone->bi_status);
 	orig->bi_status = clone->bi_status;
 	if (clone->bi_status) {
 		atomic64_inc(&vol->stats.errors);
@@ -140,6 +312,7 @@ static struct bio *tb_clone(struct tb_volume *vol, struct bio *bio, u64 dblock)
 	io = container_of(clone, struct tb_io, clone);
 	io->vol = vol;
 	io->orig = bio;
+	io->prov = NULL;
 	return clone;
 }
 
@@ -177,7 +350,8 @@ static void tb_map_read(struct tb_volume *vol, struct bio *bio, bool can_block)
 	bool exclusive;
 	int r = 0;
 
-	if (!tb_meta_lookup_cached(vol->mv, vblock, &dblock, &exclusive))
+	if (!tb_prov_lookup(vol, vblock, &dblock) &&
+	    !tb_meta_lookup_cached(vol->mv, vblock, &dblock, &exclusive))
 		r = tb_meta_lookup(pool->meta, vol->mv, vblock, can_block,
 				   &dblock, &exclusive);
 	if (r == -EWOULDBLOCK) {
@@ -198,6 +372,52 @@ static void tb_map_read(struct tb_volume *vol, struct bio *bio, bool can_block)
 	submit_bio_noacct(bio);
 }
 
+/*
+ * Direct provisioning (see the top of this file) of an unmapped block for
+ * @bio, which has begun (tb_write_begin); false when the worker must do it.
+ */
+static bool tb_provision_direct(struct tb_volume *vol, struct bio *bio)
+{
+	struct tb_pool *pool = vol->pool;
+	u64 vblock = tb_bio_block(pool, bio), dblock, old;
+	struct tb_prov *prov;
+	struct bio *clone;
+
+	if (READ_ONCE(pool->mode) != THINBLK_MODE_WRITE ||
+	    (pool->zero && bio->bi_iter.bi_size != pool->block_size) ||
+	    atomic_read(&pool->nr_prov) >= TB_PROV_MAX)
+		return false;
+	switch (tb_prov_claim(vol, vblock, bio, GFP_NOWAIT, &prov, &dblock)) {
+	case TB_CLAIM_WRITTEN:
+		tb_remap_write(vol, bio, dblock);
+		return true;
+	case TB_CLAIM_PARKED:
+		return true;
+	case TB_CLAIM_FAILED:
+		return false;
+	case TB_CLAIMED:
+		break;
+	}
+	/* claimed: nobody can map this block until we drop the claim */
+	if (tb_meta_provision(pool->meta, vol->mv, vblock, false, &prov->dblock,
+			      &old))
+		goto release;
+	if (old != U64_MAX)	/* mapped meanwhile */
+		goto unprovision;
+	clone = tb_clone(vol, bio, prov->dblock);
+	if (!clone)
+		goto unprovision;
+	container_of(clone, struct tb_io, clone)->prov = prov;
+	clone->bi_end_io = tb_clone_endio;
+	submit_bio_noacct(clone);
+	return true;
+unprovision:
+	tb_meta_unprovision(pool->meta, vol->mv, prov->dblock);
+release:
+	tb_prov_release(prov);
+	return false;
+}
+
 static void tb_map_write(struct tb_volume *vol, struct bio *bio)
 {
 	struct tb_pool *pool = vol->pool;
@@ -212,8 +432,8 @@ static void tb_map_write(struct tb_volume *vol, struct bio *bio)
 		return;
 	}
 	vblock = tb_bio_block(pool, bio);
-	if (tb_meta_lookup_cached(vol->mv, vblock, &dblock, &exclusive) &&
-	    exclusive) {
+	if ((tb_meta_lookup_cached(vol->mv, vblock, &dblock, &exclusive) &&
+	     exclusive) || tb_prov_lookup(vol, vblock, &dblock)) {
 		tb_remap_write(vol, bio, dblock);
 		return;
 	}
@@ -221,6 +441,8 @@ static void tb_map_write(struct tb_volume *vol, struct bio *bio)
 			   &exclusive);
 	if (!r && exclusive) {
 		tb_remap_write(vol, bio, dblock);
+	} else if (r == -ENODATA && tb_provision_direct(vol, bio)) {
+		return;
 	} else if (!r || r == -ENODATA || r == -EWOULDBLOCK) {
 		tb_pool_defer(pool, bio);
 	} else {
@@ -368,7 +590,7 @@ static blk_status_t tb_provision(struct tb_volume *vol, struct bio *bio)
 
 	if (READ_ONCE(pool->mode) >= THINBLK_MODE_READ_ONLY)
 		return BLK_STS_IOERR;
-	r = tb_meta_provision(pool->meta, vol->mv, vblock, &new, &old);
+	r = tb_meta_provision(pool->meta, vol->mv, vblock, true, &new, &old);
 	if (r == -ENOSPC && !tb_meta_full(pool->meta)) {
 		tb_pool_no_space(pool, bio);
 		return BLK_STS_AGAIN;	/* queued or failed by the pool */
@@ -390,25 +612,45 @@ static blk_status_t tb_provision(struct tb_volume *vol, struct bio *bio)
 	return BLK_STS_OK;
 }
 
-static void tb_process_write(struct tb_volume *vol, struct bio *bio)
+/* Write @bio under our claim on its block. */
+static blk_status_t tb_write_claimed(struct tb_volume *vol, struct bio *bio)
 {
 	struct tb_pool *pool = vol->pool;
-	blk_status_t status = BLK_STS_OK;
 	bool exclusive;
 	u64 dblock;
 	int r;
 
 	r = tb_meta_lookup(pool->meta, vol->mv, tb_bio_block(pool, bio), true,
 			   &dblock, &exclusive);
-	if (!r && exclusive) {
-		r = tb_write_sync(vol, bio, dblock);
-		status = errno_to_blk_status(r);
-	} else if (!r || r == -ENODATA) {
-		status = tb_provision(vol, bio);
+	if (!r && exclusive)
+		return errno_to_blk_status(tb_write_sync(vol, bio, dblock));
+	if (!r || r == -ENODATA)
+		return tb_provision(vol, bio);
+	return errno_to_blk_status(r);
+}
+
+static void tb_process_write(struct tb_volume *vol, struct bio *bio)
+{
+	struct tb_pool *pool = vol->pool;
+	blk_status_t status;
+	struct tb_prov *prov;
+	u64 dblock;
+
+	switch (tb_prov_claim(vol, tb_bio_block(pool, bio), bio, GFP_NOIO,
+			      &prov, &dblock)) {
+	case TB_CLAIMED:
+		status = tb_write_claimed(vol, bio);
+		tb_prov_release(prov);
 		if (status == BLK_STS_AGAIN)
-			return;
-	} else {
-		status = errno_to_blk_status(r);
+			return;		/* queued or failed by the pool */
+		break;
+	case TB_CLAIM_WRITTEN:
+		status = errno_to_blk_status(tb_write_sync(vol, bio, dblock));
+		break;
+	case TB_CLAIM_PARKED:
+		return;
+	default:
+		status = BLK_STS_RESOURCE;
 	}
 	if (!status && (bio->bi_opf & REQ_FUA) && tb_pool_commit(pool))
 		status = BLK_STS_IOERR;
@@ -430,6 +672,8 @@ static void tb_process_discard(struct tb_volume *vol, struct bio *bio)
 
 	if (READ_ONCE(pool->mode) >= THINBLK_MODE_READ_ONLY)
 		r = -EIO;
+	else
+		r = tb_io_drain(pool);	/* writes done before it come first */
 	for (; b < last && !r; b++)
 		r = tb_meta_unmap(pool->meta, vol->mv, b);
 	if (r)
@@ -474,6 +718,8 @@ void tb_pool_worker(struct work_struct *w)
 	struct bio *bio;
 
 	for (;;) {
+		if (tb_io_pending(pool))
+			tb_io_drain(pool);
 		spin_lock_irq(&pool->bio_lock);
 		bio = bio_list_pop(&pool->deferred);
 		spin_unlock_irq(&pool->bio_lock);
@@ -482,6 +728,73 @@ void tb_pool_worker(struct work_struct *w)
 		tb_process(pool, bio);
 		cond_resched();
 	}
+}
+
+/* Insert a finished direct provisioning's mapping; @err: an earlier one's. */
+static int tb_prov_finish(struct tb_prov *prov, int err)
+{
+	struct tb_volume *vol = prov->vol;
+	struct tb_pool *pool = prov->pool;
+	int r;
+
+	if (prov->status) {
+		tb_meta_unprovision(pool->meta, vol->mv, prov->dblock);
+		tb_prov_release(prov);
+		return err;
+	}
+	/*
+	 * After a metadata error the data stays readable where it was written
+	 * until the volume goes away (tb_io_vol_exit): the pool is read-only.
+	 */
+	if (err || READ_ONCE(pool->mode) >= THINBLK_MODE_READ_ONLY)
+		return err;
+	r = tb_meta_insert(pool->meta, vol->mv, prov->vblock, prov->dblock);
+	if (r) {
+		tb_provision_error(pool, r);
+		return r;
+	}
+	tb_prov_release(prov);
+	return 0;
+}
+
+bool tb_io_pending(struct tb_pool *pool)
+{
+	return READ_ONCE(pool->nr_prepared);
+}
+
+int tb_io_drain(struct tb_pool *pool)
+{
+	struct tb_prov *prov, *tmp;
+	LIST_HEAD(batch);
+	bool any;
+	int r = 0;
+
+	mutex_lock(&pool->drain_mutex);
+	spin_lock_irq(&pool->bio_lock);
+	list_splice_init(&pool->prepared, &batch);
+	pool->nr_prepared = 0;
+	spin_unlock_irq(&pool->bio_lock);
+	any = !list_empty(&batch);
+	list_for_each_entry_safe(prov, tmp, &batch, list) {
+		list_del_init(&prov->list);
+		r = tb_prov_finish(prov, r);
+	}
+	mutex_unlock(&pool->drain_mutex);
+	if (any)
+		tb_pool_check_low_water(pool);
+	return r;
+}
+
+void tb_io_vol_exit(struct tb_volume *vol)
+{
+	struct tb_prov *prov;
+	unsigned long i;
+
+	tb_io_drain(vol->pool);
+	/* what is left could not be inserted (read-only pool) */
+	xa_for_each(&vol->prov, i, prov)
+		tb_prov_release(prov);
+	xa_destroy(&vol->prov);
 }
 
 int tb_io_pool_init(struct tb_pool *pool)
@@ -493,6 +806,10 @@ int tb_io_pool_init(struct tb_pool *pool)
 			offsetof(struct tb_io, clone), 0);
 	if (r)
 		return r;
+	pool->prov_pool = mempool_create_kmalloc_pool(TB_PROV_RESERVE,
+						      sizeof(struct tb_prov));
+	if (!pool->prov_pool)
+		goto bad;
 	pool->copy_pages = kcalloc(nr, sizeof(struct page *), GFP_KERNEL);
 	if (!pool->copy_pages)
 		goto bad;
@@ -519,4 +836,7 @@ void tb_io_pool_exit(struct tb_pool *pool)
 		pool->copy_pages = NULL;
 	}
 	bioset_exit(&pool->clone_bs);
+	rcu_barrier();		/* struct tb_prov freed after a grace period */
+	mempool_destroy(pool->prov_pool);
+	pool->prov_pool = NULL;
 }

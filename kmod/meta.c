@@ -779,21 +779,37 @@ static bool tb_over_limit(struct tb_meta *m, struct tb_mvol *v)
 	       (v->owned + v->reserved + 1) * m->settings.block_size > v->limit;
 }
 
+/*
+ * Metadata blocks that must stay free for a provisioning that can't block:
+ * its mapping is inserted later, after its write has been acknowledged, when
+ * running out of metadata space could only fail the pool.  Generous: a few
+ * hundred inserts in one transaction shadow far fewer blocks.
+ */
+#define TB_NOWAIT_META_HEADROOM	1024
+
+static bool tb_meta_headroom(struct tb_meta *m)
+{
+	return tb_bm_nr_blocks(m->bm) - tb_tm_nr_used(m->tm) >=
+	       TB_NOWAIT_META_HEADROOM;
+}
+
 int tb_meta_provision(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
-		      u64 *dblock, u64 *old)
+		      bool can_block, u64 *dblock, u64 *old)
 {
 	int r;
 
 	down_write(&m->lock);
-	r = __tb_lookup(m, v, vblock, true, old, NULL);
+	r = __tb_lookup(m, v, vblock, can_block, old, NULL);
 	if (r == -ENODATA) {
 		*old = U64_MAX;
 		r = 0;
 	}
+	if (!r && !can_block && !tb_meta_headroom(m))
+		r = -EWOULDBLOCK;
 	if (!r && tb_over_limit(m, v))
 		r = -EDQUOT;
 	if (!r)
-		r = tb_dsm_reserve(m->dsm, dblock);
+		r = tb_dsm_reserve(m->dsm, can_block, dblock);
 	if (!r)
 		v->reserved++;
 	up_write(&m->lock);

@@ -134,10 +134,12 @@ bool tb_meta_lookup_cached(struct tb_mvol *v, u64 vblock, u64 *dblock,
 /*
  * Allocate a data block for writing @vblock of @v.  *@old is the block it is
  * mapped to now (to copy from), or U64_MAX.  The mapping is not changed until
- * tb_meta_insert(); tb_meta_unprovision() gives the block back.
+ * tb_meta_insert(); tb_meta_unprovision() gives the block back.  With
+ * !@can_block (bio submission): -EWOULDBLOCK when that would need metadata
+ * I/O, or when metadata space runs low (the caller's insert comes later).
  */
 int tb_meta_provision(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
-		      u64 *dblock, u64 *old);
+		      bool can_block, u64 *dblock, u64 *old);
 int tb_meta_insert(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 		   u64 dblock);
 void tb_meta_unprovision(struct tb_meta *m, struct tb_mvol *v, u64 dblock);

@@ -143,7 +143,9 @@ int tb_pool_commit(struct tb_pool *pool)
 
 	if (READ_ONCE(pool->mode) >= THINBLK_MODE_READ_ONLY)
 		return -EROFS;
-	r = tb_meta_commit(pool->meta);
+	r = tb_io_drain(pool);
+	if (!r)
+		r = tb_meta_commit(pool->meta);
 	if (r) {
 		pr_err("thinblk: pool %s: commit failed (%d)\n", pool->name, r);
 		tb_pool_set_mode(pool, THINBLK_MODE_READ_ONLY);
@@ -254,7 +256,7 @@ static void tb_commit_work(struct work_struct *w)
 	struct tb_pool *pool = container_of(to_delayed_work(w), struct tb_pool,
 					    commit_work);
 
-	if (tb_meta_needs_commit(pool->meta))
+	if (tb_io_pending(pool) || tb_meta_needs_commit(pool->meta))
 		tb_pool_commit(pool);
 	queue_delayed_work(system_wq, &pool->commit_work, TB_COMMIT_PERIOD);
 }
@@ -352,6 +354,8 @@ static struct tb_pool *tb_pool_alloc(const struct tb_pool_params *p,
 	spin_lock_init(&pool->bio_lock);
 	bio_list_init(&pool->deferred);
 	bio_list_init(&pool->nospace);
+	INIT_LIST_HEAD(&pool->prepared);
+	mutex_init(&pool->drain_mutex);
 	INIT_WORK(&pool->worker, tb_pool_worker);
 	INIT_WORK(&pool->reclaim_work, tb_reclaim_work);
 	INIT_DELAYED_WORK(&pool->commit_work, tb_commit_work);
@@ -413,6 +417,7 @@ static struct tb_volume *tb_volume_new(struct tb_pool *pool,
 	bio_list_init(&vol->frozen_bios);
 	atomic_set(&vol->inflight_writes, 0);
 	init_waitqueue_head(&vol->inflight_wait);
+	xa_init_flags(&vol->prov, XA_FLAGS_LOCK_IRQ);
 	INIT_WORK(&vol->error_work, tb_vol_error_work);
 	return vol;
 }
@@ -440,6 +445,7 @@ static void tb_volume_deactivate(struct tb_volume *vol)
 {
 	list_del(&vol->list);
 	tb_volume_del_disk(vol);
+	tb_io_vol_exit(vol);
 	cancel_work_sync(&vol->error_work);
 	kfree(vol);
 }
@@ -917,6 +923,13 @@ static int tb_vol_make(struct tb_pool *pool, const char *name, u64 size,
 			     pool->name, origin->mv->name);
 		return -ENOSPC;
 	}
+	/* every write the origin acknowledged must be in the tree it shares */
+	if (origin && tb_io_drain(pool)) {
+		tb_vol_thaw(origin);
+		tb_nl_errmsg(ea, "pool \"%s\": metadata error, pool is read-only",
+			     pool->name);
+		return -EROFS;
+	}
 	r = tb_meta_create_vol(pool->meta, name, size, limit,
 			       origin ? origin->mv : NULL, &mv);
 	if (origin)
@@ -1052,6 +1065,7 @@ int tb_vol_delete(const char *pool_name, const char *name,
 		goto out;
 	}
 	pool = vol->pool;
+	tb_io_drain(pool);	/* no mapping may be inserted after this */
 	tb_meta_delete_vol(pool->meta, vol->mv);
 	tb_volume_deactivate(vol);
 	/* on failure the record stays DELETING in memory: reclaim is stopped */
@@ -1091,6 +1105,7 @@ static void tb_vol_fill_info(struct tb_volume *vol, struct tb_vol_info *info)
 	struct tb_volume *origin;
 	u64 excl = 0;
 
+	tb_io_drain(pool);	/* usage counts every acknowledged write */
 	memset(info, 0, sizeof(*info));
 	strscpy(info->pool, pool->name, sizeof(info->pool));
 	strscpy(info->name, vol->mv->name, sizeof(info->name));

@@ -16,6 +16,7 @@
 #include <linux/bio.h>
 #include <linux/blkdev.h>
 #include <linux/list.h>
+#include <linux/mempool.h>
 #include <linux/mutex.h>
 #include <linux/workqueue.h>
 #include <linux/thinblk.h>
@@ -55,6 +56,18 @@ struct tb_pool {
 
 	struct bio_set clone_bs;	/* write clones, with struct tb_io */
 	struct page **copy_pages;	/* one data block, for copy-on-write */
+
+	/*
+	 * Provisionings whose write is done and whose mapping is still to be
+	 * inserted (struct tb_prov, io.c); under bio_lock with nr_prepared.
+	 * drain_mutex serializes tb_io_drain(), so that a commit after it
+	 * covers every write completed before it was called.
+	 */
+	struct list_head prepared;
+	unsigned int nr_prepared;
+	struct mutex drain_mutex;
+	mempool_t *prov_pool;		/* struct tb_prov */
+	atomic_t nr_prov;		/* struct tb_prov allocated */
 };
 
 struct tb_vol_stats {
@@ -80,6 +93,14 @@ struct tb_volume {
 	struct bio_list frozen_bios;
 	atomic_t inflight_writes;	/* writes between submit and completion */
 	wait_queue_head_t inflight_wait;
+
+	/*
+	 * Blocks being provisioned: vblock -> struct tb_prov (io.c), which
+	 * claims the block against a second provisioning and holds the writes
+	 * that come meanwhile.  Its xa_lock (irq-safe) protects those entries'
+	 * state and waiting lists.
+	 */
+	struct xarray prov;
 
 	struct tb_vol_stats stats;
 	unsigned long last_error_event;	/* jiffies; rate-limits IO_ERROR */
@@ -180,6 +201,11 @@ void tb_pool_worker(struct work_struct *w);
 void tb_write_end(struct tb_volume *vol);
 int tb_vol_freeze(struct tb_volume *vol);
 void tb_vol_thaw(struct tb_volume *vol);
+/* Insert the mappings of finished writes (before a commit, usage, ...). */
+int tb_io_drain(struct tb_pool *pool);
+bool tb_io_pending(struct tb_pool *pool);
+/* @vol is going away and has no I/O left. */
+void tb_io_vol_exit(struct tb_volume *vol);
 int tb_io_pool_init(struct tb_pool *pool);
 void tb_io_pool_exit(struct tb_pool *pool);
 

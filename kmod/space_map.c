@@ -112,7 +112,7 @@ struct tb_radix_root tb_dsm_root(struct tb_dsm *dsm)
 }
 
 /* Make the busy bits of the leaf holding @b valid. */
-static int tb_dsm_load(struct tb_dsm *dsm, u64 b)
+static int tb_dsm_load(struct tb_dsm *dsm, u64 b, bool can_block)
 {
 	u64 leaf = div_u64(b, dsm->tree.leaf_entries);
 	u64 first = leaf * dsm->tree.leaf_entries, i;
@@ -120,6 +120,8 @@ static int tb_dsm_load(struct tb_dsm *dsm, u64 b)
 
 	if (test_bit(leaf, dsm->loaded))
 		return 0;
+	if (!can_block)
+		return -EWOULDBLOCK;
 	r = tb_radix_read_leaf(&dsm->tree, &dsm->root, b, dsm->leaf);
 	if (r)
 		return r;
@@ -140,7 +142,7 @@ static int tb_dsm_update(struct tb_dsm *dsm, u64 b, int delta, u32 *result)
 		pr_err("thinblk: data block %llu beyond the pool\n", b);
 		return -EUCLEAN;
 	}
-	r = tb_dsm_load(dsm, b);
+	r = tb_dsm_load(dsm, b, true);
 	if (r)
 		return r;
 	r = tb_radix_writable(&dsm->tree, &dsm->root, b, &slot);
@@ -169,7 +171,7 @@ static int tb_dsm_update(struct tb_dsm *dsm, u64 b, int delta, u32 *result)
 	return 0;
 }
 
-int tb_dsm_reserve(struct tb_dsm *dsm, u64 *result)
+int tb_dsm_reserve(struct tb_dsm *dsm, bool can_block, u64 *result)
 {
 	u64 leaf = dsm->tree.leaf_entries, b = dsm->cursor, scanned = 0;
 	u64 end, found;
@@ -178,7 +180,7 @@ int tb_dsm_reserve(struct tb_dsm *dsm, u64 *result)
 	while (scanned < dsm->nr_blocks + leaf) {
 		if (b >= dsm->nr_blocks)
 			b = 0;
-		r = tb_dsm_load(dsm, b);
+		r = tb_dsm_load(dsm, b, can_block);
 		if (r)
 			return r;
 		end = min_t(u64, dsm->nr_blocks, roundup(b + 1, leaf));

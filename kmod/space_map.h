@@ -32,12 +32,13 @@ u64 tb_dsm_unshared(struct tb_dsm *dsm);
 struct tb_radix_root tb_dsm_root(struct tb_dsm *dsm);
 
 /*
- * A free block in *@b, or -ENOSPC.  It is reserved in memory only (busy, and
+ * A free block in *@b, or -ENOSPC (-EWOULDBLOCK with !@can_block when the
+ * search would have to read a space map leaf).  It is reserved in memory only (busy, and
  * counted by tb_dsm_nr_reserved()) and stays free on disk, so that a commit
  * while its data is being written can't leak it: tb_dsm_claim() gives it
  * refcount 1 when its mapping is inserted, tb_dsm_unreserve() gives it back.
  */
-int tb_dsm_reserve(struct tb_dsm *dsm, u64 *b);
+int tb_dsm_reserve(struct tb_dsm *dsm, bool can_block, u64 *b);
 int tb_dsm_claim(struct tb_dsm *dsm, u64 b);
 void tb_dsm_unreserve(struct tb_dsm *dsm, u64 b);
 u64 tb_dsm_nr_reserved(struct tb_dsm *dsm);

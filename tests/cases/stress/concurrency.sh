@@ -8,7 +8,8 @@ need_thinctl
 tb_load
 brd_setup 2 256
 dm_set sdata "0 $((256 * 2048)) linear /dev/ram0 0"
-expect_ok thinctl pool create p0 --data /dev/mapper/sdata --metadata /dev/ram1 --basesize 64M
+# --no-zero: 4K and 16K writes to new blocks are provisioned without the worker
+expect_ok thinctl pool create p0 --data /dev/mapper/sdata --metadata /dev/ram1 --basesize 64M --no-zero
 a=$(tb_vol p0/a)
 b=$(tb_vol p0/b)
 expect_ok tbpattern write "$a" 0 16M 1

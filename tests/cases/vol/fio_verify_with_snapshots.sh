@@ -4,7 +4,8 @@
 # timeout: 400
 . /tests/lib/guest.sh
 . /tests/lib/thinblk.sh
-tb_pool_setup p0 512 32 --basesize 1G
+# --no-zero: the 4K writes to new blocks are provisioned without the worker
+tb_pool_setup p0 512 32 --basesize 1G --no-zero
 devs=""
 for i in 1 2 3 4; do
 	devs="$devs $(tb_vol p0/v$i)"

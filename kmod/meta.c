@@ -50,6 +50,20 @@ struct tb_meta {
 	void *free_arg;
 };
 
+/*
+ * Marks in m->vols, so that a commit and the reclaim find their volumes
+ * without walking every volume (snapshot cost must not grow with their
+ * number): a record to write at the next commit; a volume being deleted.
+ */
+#define TB_VOL_DIRTY	XA_MARK_0
+#define TB_VOL_DELETING	XA_MARK_1
+
+static void tb_vol_dirty(struct tb_meta *m, struct tb_mvol *v)
+{
+	xa_set_mark(&m->vols, v->id, TB_VOL_DIRTY);
+	m->dirty = true;
+}
+
 static struct tb_mvol *tb_mvol_alloc(void)
 {
 	struct tb_mvol *v = kzalloc(sizeof(*v), GFP_KERNEL);
@@ -242,7 +256,7 @@ static int tb_write_vol_record(struct tb_meta *m, struct tb_mvol *v)
 	else
 		memset(slot.value, 0, sizeof(struct thinblk_disk_volume));
 	tb_radix_put(&slot);
-	v->dirty = false;
+	xa_clear_mark(&m->vols, v->id, TB_VOL_DIRTY);
 	return 0;
 }
 
@@ -255,9 +269,7 @@ static int __tb_meta_commit(struct tb_meta *m)
 	int r;
 
 	lockdep_assert_held_write(&m->lock);
-	xa_for_each(&m->vols, id, v) {
-		if (!v->dirty)
-			continue;
+	xa_for_each_marked(&m->vols, id, v, TB_VOL_DIRTY) {
 		r = tb_write_vol_record(m, v);
 		if (r)
 			return r;
@@ -435,6 +447,8 @@ static int tb_load_vol(void *arg, u64 id, const void *value, bool shared)
 	r = xa_insert(&m->vols, id, v, GFP_KERNEL);
 	if (r)
 		tb_mvol_free(v);
+	else if (v->flags & THINBLK_VOL_F_DELETING)
+		xa_set_mark(&m->vols, id, TB_VOL_DELETING);
 	return r;
 }
 
@@ -586,7 +600,6 @@ int tb_meta_create_vol(struct tb_meta *m, const char *name, u64 size,
 	v->ctime = ktime_get_real_ns();
 	v->flags = THINBLK_VOL_F_LIVE;
 	v->origin = THINBLK_NO_ORIGIN;
-	v->dirty = true;
 
 	down_write(&m->lock);
 	if (m->next_id == THINBLK_NO_ORIGIN) {
@@ -598,6 +611,7 @@ int tb_meta_create_vol(struct tb_meta *m, const char *name, u64 size,
 	if (r)
 		goto bad;
 	m->next_id++;
+	tb_vol_dirty(m, v);
 	if (origin) {
 		/* Share the whole mapping tree: one reference on its root. */
 		v->root = origin->root;
@@ -623,7 +637,7 @@ void tb_meta_set_vol_size(struct tb_meta *m, struct tb_mvol *v, u64 size)
 {
 	down_write(&m->lock);
 	v->size = size;
-	v->dirty = m->dirty = true;
+	tb_vol_dirty(m, v);
 	up_write(&m->lock);
 }
 
@@ -631,7 +645,7 @@ void tb_meta_set_vol_limit(struct tb_meta *m, struct tb_mvol *v, u64 limit)
 {
 	down_write(&m->lock);
 	v->limit = limit;
-	v->dirty = m->dirty = true;
+	tb_vol_dirty(m, v);
 	up_write(&m->lock);
 }
 
@@ -639,20 +653,17 @@ int tb_meta_delete_vol(struct tb_meta *m, struct tb_mvol *v)
 {
 	down_write(&m->lock);
 	v->flags = THINBLK_VOL_F_DELETING;
-	v->dirty = m->dirty = true;
+	tb_vol_dirty(m, v);
+	xa_set_mark(&m->vols, v->id, TB_VOL_DELETING);
 	up_write(&m->lock);
 	return 0;
 }
 
 static struct tb_mvol *tb_first_deleting(struct tb_meta *m)
 {
-	struct tb_mvol *v;
-	unsigned long id;
+	unsigned long id = 0;
 
-	xa_for_each(&m->vols, id, v)
-		if (v->flags & THINBLK_VOL_F_DELETING)
-			return v;
-	return NULL;
+	return xa_find(&m->vols, &id, ULONG_MAX, TB_VOL_DELETING);
 }
 
 int tb_meta_reclaim(struct tb_meta *m, bool *more)
@@ -665,7 +676,7 @@ int tb_meta_reclaim(struct tb_meta *m, bool *more)
 	v = tb_first_deleting(m);
 	if (v) {
 		r = tb_radix_drop_step(&m->map_tree, &v->root, &done);
-		v->dirty = m->dirty = true;
+		tb_vol_dirty(m, v);
 		if (!r && done) {
 			v->flags = 0;
 			r = tb_write_vol_record(m, v);
@@ -839,7 +850,7 @@ static int __tb_set_mapping(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 	old = le32_to_cpup(slot.value);
 	*(__le32 *)slot.value = cpu_to_le32(dblock == U64_MAX ? 0 : dblock + 1);
 	tb_radix_put(&slot);
-	v->dirty = m->dirty = true;
+	tb_vol_dirty(m, v);
 	v->excl_valid = false;
 	/* The path was just shadowed: a new block is ours alone. */
 	if (dblock == U64_MAX)

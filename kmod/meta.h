@@ -52,7 +52,6 @@ struct tb_mvol {
 	u64 ctime;
 	u32 origin;			/* id or THINBLK_NO_ORIGIN */
 	u32 flags;			/* THINBLK_VOL_F_* */
-	bool dirty;			/* record to write at commit */
 
 	/*
 	 * Exclusive blocks, as last counted by tb_meta_vol_exclusive(): valid

@@ -326,6 +326,14 @@ static int tb_open_bdev(struct tb_pool *pool, const char *path,
 	return PTR_ERR(*bdev);
 }
 
+/* Volumes by name, for lookups that must not walk every volume. */
+static const struct rhashtable_params tb_vol_names = {
+	.head_offset = offsetof(struct tb_volume, name_node),
+	.key_offset = offsetof(struct tb_volume, name),
+	.key_len = THINBLK_NAME_MAX,
+	.automatic_shrinking = true,
+};
+
 static void tb_pool_free(struct tb_pool *pool)
 {
 	if (pool->wq)
@@ -335,6 +343,8 @@ static void tb_pool_free(struct tb_pool *pool)
 		blkdev_put(pool->data_bdev, TB_BDEV_MODE);
 	if (!IS_ERR_OR_NULL(pool->meta_bdev))
 		blkdev_put(pool->meta_bdev, TB_BDEV_MODE);
+	rhashtable_destroy(&pool->vol_names);
+	xa_destroy(&pool->vol_ids);
 	kfree(pool);
 }
 
@@ -349,8 +359,13 @@ static struct tb_pool *tb_pool_alloc(const struct tb_pool_params *p,
 	strscpy(pool->name, p->name, sizeof(pool->name));
 	strscpy(pool->data_path, p->data_path, sizeof(pool->data_path));
 	strscpy(pool->meta_path, p->meta_path, sizeof(pool->meta_path));
-	mutex_init(&pool->lock);
 	INIT_LIST_HEAD(&pool->volumes);
+	xa_init(&pool->vol_ids);
+	r = rhashtable_init(&pool->vol_names, &tb_vol_names);
+	if (r) {
+		kfree(pool);
+		return ERR_PTR(r);
+	}
 	spin_lock_init(&pool->bio_lock);
 	bio_list_init(&pool->deferred);
 	bio_list_init(&pool->nospace);
@@ -408,6 +423,7 @@ static struct tb_volume *tb_volume_new(struct tb_pool *pool,
 		return NULL;
 	vol->pool = pool;
 	vol->mv = mv;
+	strscpy(vol->name, mv->name, sizeof(vol->name));
 	origin = tb_vol_by_id(pool, mv->origin);
 	if (origin)
 		strscpy(vol->origin_name, origin->mv->name,
@@ -430,20 +446,38 @@ static int tb_volume_activate(struct tb_pool *pool, struct tb_mvol *mv,
 
 	if (!vol)
 		return -ENOMEM;
+	r = xa_insert(&pool->vol_ids, mv->id, vol, GFP_KERNEL);
+	if (r)
+		goto bad_id;
+	r = rhashtable_lookup_insert_fast(&pool->vol_names, &vol->name_node,
+					  tb_vol_names);
+	if (r)
+		goto bad_name;
 	r = tb_volume_add_disk(vol);
-	if (r) {
-		kfree(vol);
-		return r;
-	}
+	if (r)
+		goto bad_disk;
 	list_add_tail(&vol->list, &pool->volumes);
+	pool->nr_volumes++;
 	if (out)
 		*out = vol;
 	return 0;
+bad_disk:
+	rhashtable_remove_fast(&pool->vol_names, &vol->name_node, tb_vol_names);
+bad_name:
+	xa_erase(&pool->vol_ids, mv->id);
+bad_id:
+	kfree(vol);
+	return r;
 }
 
 static void tb_volume_deactivate(struct tb_volume *vol)
 {
+	struct tb_pool *pool = vol->pool;
+
 	list_del(&vol->list);
+	pool->nr_volumes--;
+	rhashtable_remove_fast(&pool->vol_names, &vol->name_node, tb_vol_names);
+	xa_erase(&pool->vol_ids, vol->mv->id);
 	tb_volume_del_disk(vol);
 	tb_io_vol_exit(vol);
 	cancel_work_sync(&vol->error_work);
@@ -755,7 +789,6 @@ static void tb_pool_fill_info(struct tb_pool *pool, struct tb_pool_info *info)
 {
 	struct tb_meta_settings s;
 	struct tb_meta_usage u;
-	struct tb_volume *vol;
 
 	memset(info, 0, sizeof(*info));
 	tb_meta_get_settings(pool->meta, &s);
@@ -775,8 +808,7 @@ static void tb_pool_fill_info(struct tb_pool *pool, struct tb_pool_info *info)
 	info->meta_size = u.meta_blocks * THINBLK_META_BLOCK_SIZE;
 	info->meta_used = u.meta_used * THINBLK_META_BLOCK_SIZE;
 	info->transaction = u.transaction;
-	list_for_each_entry(vol, &pool->volumes, list)
-		info->volumes++;
+	info->volumes = pool->nr_volumes;
 }
 
 int tb_pool_get(const char *name, struct tb_pool_info *info,
@@ -823,22 +855,17 @@ int tb_pool_get_nth(unsigned long idx, struct tb_pool_info *info)
 
 static struct tb_volume *tb_vol_find(struct tb_pool *pool, const char *name)
 {
-	struct tb_volume *vol;
+	char key[THINBLK_NAME_MAX] = {};
 
-	list_for_each_entry(vol, &pool->volumes, list)
-		if (!strcmp(vol->mv->name, name))
-			return vol;
-	return NULL;
+	lockdep_assert_held(&tb_pools_mutex);
+	if (strscpy(key, name, sizeof(key)) < 0)
+		return NULL;
+	return rhashtable_lookup_fast(&pool->vol_names, key, tb_vol_names);
 }
 
 static struct tb_volume *tb_vol_by_id(struct tb_pool *pool, u32 id)
 {
-	struct tb_volume *vol;
-
-	list_for_each_entry(vol, &pool->volumes, list)
-		if (vol->mv->id == id)
-			return vol;
-	return NULL;
+	return xa_load(&pool->vol_ids, id);
 }
 
 static struct tb_volume *tb_vol_lookup(const char *pool_name,
@@ -1149,7 +1176,7 @@ int tb_vol_get(const char *pool_name, const char *name,
 int tb_vol_get_next(const char *pool_name, unsigned long *pool_idx,
 		    unsigned long *vol_idx, struct tb_vol_info *info)
 {
-	unsigned long pi = 0, vi;
+	unsigned long pi = 0;
 	struct tb_volume *vol;
 	struct tb_pool *pool;
 	int r = -ENOENT;
@@ -1163,10 +1190,9 @@ int tb_vol_get_next(const char *pool_name, unsigned long *pool_idx,
 			*vol_idx = 0;
 			continue;
 		}
-		vi = 0;
-		list_for_each_entry(vol, &pool->volumes, list) {
-			if (vi++ < *vol_idx)
-				continue;
+		/* *@vol_idx: the next volume id to look at */
+		vol = xa_find(&pool->vol_ids, vol_idx, ULONG_MAX, XA_PRESENT);
+		if (vol) {
 			tb_vol_fill_info(vol, info);
 			(*vol_idx)++;
 			r = 0;

@@ -4,8 +4,9 @@
  * registry, and the state the I/O path (io.c) works on.
  *
  * Locking, outermost first:
- *   tb_pools_mutex   the list of pools (pool.c);
- *   pool->lock       control operations on one pool and its volume list;
+ *   tb_pools_mutex   the list of pools and every control operation (pool.c):
+ *                    each pool's volume list and indexes;
+ *   pool->drain_mutex  inserting finished provisionings (io.c);
  *   vol->open_mutex  openers and the dying flag of one volume;
  *   meta's lock      the metadata (meta.h), taken inside meta.c only;
  *   pool->bio_lock, vol->freeze_lock  spinlocks around bio lists.
@@ -18,6 +19,7 @@
 #include <linux/list.h>
 #include <linux/mempool.h>
 #include <linux/mutex.h>
+#include <linux/rhashtable.h>
 #include <linux/workqueue.h>
 #include <linux/thinblk.h>
 #include <net/netlink.h>
@@ -37,10 +39,13 @@ struct tb_pool {
 	bool zero;			/* zero new blocks on partial writes */
 	bool passdown;			/* discard freed blocks on the data dev */
 
-	/* Control operations; protects volumes and the fields below. */
-	struct mutex lock;
-	struct list_head volumes;	/* struct tb_volume */
-	bool low_water_raised;
+	/* The volumes, under tb_pools_mutex; indexed so that no lookup walks them. */
+	struct list_head volumes;	/* struct tb_volume, by creation */
+	struct rhashtable vol_names;	/* by name (tb_vol_names) */
+	struct xarray vol_ids;		/* by id */
+	unsigned int nr_volumes;
+
+	bool low_water_raised;		/* READ_ONCE/WRITE_ONCE */
 	u32 mode;			/* enum thinblk_pool_mode; READ_ONCE */
 
 	struct workqueue_struct *wq;	/* ordered: provisioning, flush, discard */
@@ -76,7 +81,10 @@ struct tb_vol_stats {
 };
 
 struct tb_volume {
-	struct list_head list;		/* in pool->volumes, under pool->lock */
+	struct list_head list;		/* in pool->volumes, under tb_pools_mutex */
+	struct rhash_head name_node;	/* in pool->vol_names */
+	/* mv->name zero-padded: the key of pool->vol_names */
+	char name[THINBLK_NAME_MAX];
 	struct tb_pool *pool;
 	struct tb_mvol *mv;		/* metadata record, owned by meta */
 	struct gendisk *disk;

@@ -12,12 +12,12 @@
 # The raw overwrite and read runs are repeated at the end; ratios use the
 # better of the two.
 # Env: BENCH_RUNTIME (s per timed fio run, default 8), BENCH_SNAPS (default
-# 100 for dm-thin and thinctl), BENCH_LIBSNAPS (default 2000, flatness).
+# 100 for dm-thin and thinctl), BENCH_LIBSNAPS (default 10000, flatness).
 . /tests/lib/guest.sh
 
 RT=${BENCH_RUNTIME:-8}
 NSNAP=${BENCH_SNAPS:-100}
-NLIBSNAP=${BENCH_LIBSNAPS:-2000}
+NLIBSNAP=${BENCH_LIBSNAPS:-10000}
 SPAN=512M			# region the random cases work on
 SPAN_BLOCKS=8192		# 64K blocks in it
 SEQ_SIZE=256M			# sequential provisioning, on a new volume

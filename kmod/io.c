@@ -14,12 +14,12 @@
  *   write, block mapped and  remapped through a clone, whose completion ends
  *   not shared               the in-flight count snapshots wait for
  *   write, block unmapped    provisioned in the submitter's context when
- *                            that needs no metadata I/O and no zeroing (the
- *                            write covers the block, or zeroing is off):
- *                            direct provisioning, below
+ *   or shared                that needs no metadata I/O: direct
+ *                            provisioning, below
  *   anything else            queued for the pool's ordered worker:
- *                            provisioning, breaking sharing, discard, flush,
- *                            FUA
+ *                            provisioning that must read metadata, flush,
+ *                            FUA, discard, and whatever direct provisioning
+ *                            had no memory or space for
  *
  * A provisioning first claims its volume block in vol->prov (struct
  * tb_prov), so that no two provision one block: a write that finds a claim
@@ -30,14 +30,18 @@
  * bio to the new block and wait; insert the mapping; drop the claim.
  *
  * Direct provisioning: allocate a data block without blocking and send the
- * write there.  When it is done, the claim is marked written (reads and
- * writes of that block go to the new block from then on) and queued on
- * pool->prepared, and the bio completes; the worker inserts the mapping in
- * batches (tb_io_drain()), and so does every commit before it writes, every
- * snapshot and usage report.  The data block stays reserved in memory until
- * the insert, so a crash before the commit leaves it free, as the write was
- * never made durable.  The allocation is "batched into the next commit", as
- * in dm-thin's prepared mappings, but without the worker hop on the way.
+ * write there: the bio itself when it covers the block (or zeroing is off
+ * and the block was unmapped); else the whole block assembled in memory
+ * (struct tb_fill) from zeros or the shared block's contents, read first,
+ * with the bio's data laid over them.  When the write is done, the claim is
+ * marked written (reads and writes of that block go to the new block from
+ * then on) and queued on pool->prepared, and the bio completes; the worker
+ * inserts the mapping in batches (tb_io_drain()), and so does every commit
+ * before it writes, every snapshot and usage report.  The data block stays
+ * reserved in memory until the insert, so a crash before the commit leaves
+ * it free, as the write was never made durable.  The allocation is "batched
+ * into the next commit", as in dm-thin's prepared mappings, but without a
+ * worker hop on the way.
  *
  * In both, readers see the old contents (zeros, or the shared block) until
  * the new block holds the data, never a block being written.  The new
@@ -63,6 +67,8 @@
 #define TB_DRAIN_BATCH	64
 /* struct tb_prov kept for the worker, which must always get one. */
 #define TB_PROV_RESERVE	16
+/* Memory for blocks assembled in memory (struct tb_fill) per pool. */
+#define TB_FILL_MEM	(16UL << 20)
 
 /*
  * A claim on one volume block being provisioned (see the top of this file).
@@ -78,6 +84,7 @@ struct tb_prov {
 	struct list_head list;		/* in pool->prepared, under bio_lock */
 	/* under vol->prov's lock: */
 	struct bio_list waiting;	/* writes to vblock meanwhile */
+	bool cow;			/* breaks sharing (stats) */
 	bool written;			/* direct write done (status below) */
 	blk_status_t status;
 	struct rcu_head rcu;
@@ -260,7 +267,7 @@ static void tb_prov_written(struct tb_prov *prov, blk_status_t status)
 	bool kick;
 
 	if (!status)
-		atomic64_inc(&vol->stats.provisioned);
+		atomic64_inc(prov->cow ? &vol->stats.cow : &vol->stats.provisioned);
 	xa_lock_irqsave(&vol->prov, flags);
 	prov->status = status;
 	smp_store_release(&prov->written, true);
@@ -278,6 +285,15 @@ static void tb_prov_written(struct tb_prov *prov, blk_status_t status)
 		queue_work(pool->wq, &pool->worker);
 }
 
+/* A write sent on our behalf failed (any context). */
+static void tb_async_error(struct tb_volume *vol, blk_status_t status)
+{
+	atomic64_inc(&vol->stats.errors);
+	/* maybe in irq context: the event is sent from a work item */
+	WRITE_ONCE(vol->clone_error, blk_status_to_errno(status));
+	schedule_work(&vol->error_work);
+}
+
 static void tb_clone_endio(struct bio *clone)
 {
 	struct tb_io *io = container_of(clone, struct tb_io, clone);
@@ -287,12 +303,8 @@ static void tb_clone_endio(struct bio *clone)
 	if (io->prov)
 		tb_prov_written(io->prov, clone->bi_status);
 	orig->bi_status = clone->bi_status;
-	if (clone->bi_status) {
-		atomic64_inc(&vol->stats.errors);
-		/* maybe in irq context: the event is sent from a work item */
-		WRITE_ONCE(vol->clone_error, blk_status_to_errno(clone->bi_status));
-		schedule_work(&vol->error_work);
-	}
+	if (clone->bi_status)
+		tb_async_error(vol, clone->bi_status);
 	bio_put(clone);
 	tb_write_end(vol);
 	bio_endio(orig);
@@ -373,18 +385,150 @@ static void tb_map_read(struct tb_volume *vol, struct bio *bio, bool can_block)
 }
 
 /*
- * Direct provisioning (see the top of this file) of an unmapped block for
- * @bio, which has begun (tb_write_begin); false when the worker must do it.
+ * A direct provisioning that writes its new block whole, assembled in memory:
+ * the shared block's contents (copy-on-write) or zeros, with the bio's data
+ * laid over them.  One write of the block, instead of a copy or a zeroing
+ * followed by the bio's own write.
  */
-static bool tb_provision_direct(struct tb_volume *vol, struct bio *bio)
+struct tb_fill {
+	struct tb_prov *prov;
+	struct bio *orig;
+	struct page *page;		/* the block, physically contiguous */
+	struct work_struct work;	/* tb_fill_work() */
+	struct bio_vec bvec;
+	struct bio bio;			/* reads the old block, writes the new */
+};
+
+static void tb_fill_end(struct tb_fill *fill, blk_status_t status)
+{
+	struct tb_volume *vol = fill->prov->vol;
+	struct bio *orig = fill->orig;
+
+	atomic_dec(&vol->pool->nr_fill);
+	tb_prov_written(fill->prov, status);
+	orig->bi_status = status;
+	if (status)
+		tb_async_error(vol, status);
+	bio_uninit(&fill->bio);
+	__free_pages(fill->page, get_order(vol->pool->block_size));
+	kfree(fill);
+	tb_write_end(vol);
+	bio_endio(orig);
+}
+
+static void tb_fill_write_done(struct bio *bio)
+{
+	tb_fill_end(bio->bi_private, bio->bi_status);
+}
+
+/* Lay the bio's data over the block and write it to the new block. */
+static void tb_fill_write(struct tb_fill *fill)
+{
+	struct tb_pool *pool = fill->prov->pool;
+	struct bio *orig = fill->orig;
+	struct bvec_iter iter;
+	struct bio_vec bv;
+	char *dst;
+
+	dst = page_address(fill->page) +
+	      (tb_bio_offset(pool, orig) << SECTOR_SHIFT);
+	bio_for_each_segment(bv, orig, iter) {
+		memcpy_from_bvec(dst, &bv);
+		dst += bv.bv_len;
+	}
+	bio_reset(&fill->bio, pool->data_bdev, REQ_OP_WRITE);
+	fill->bio.bi_iter.bi_sector = tb_block_to_sector(pool, fill->prov->dblock);
+	__bio_add_page(&fill->bio, fill->page, pool->block_size, 0);
+	fill->bio.bi_end_io = tb_fill_write_done;
+	fill->bio.bi_private = fill;
+	submit_bio_noacct(&fill->bio);
+}
+
+static void tb_fill_work(struct work_struct *w)
+{
+	tb_fill_write(container_of(w, struct tb_fill, work));
+}
+
+/*
+ * The old block was read.  Submitting the write may sleep: do it here when
+ * this completion runs where sleeping is allowed (a RAM disk completes in the
+ * submitter's context), else from a work item (irq context).
+ */
+static void tb_fill_read_done(struct bio *bio)
+{
+	struct tb_fill *fill = bio->bi_private;
+
+	if (bio->bi_status)
+		tb_fill_end(fill, bio->bi_status);
+	else if (preemptible())
+		tb_fill_write(fill);
+	else
+		queue_work(fill->prov->pool->fill_wq, &fill->work);
+}
+
+/* Start a fill of @prov's block for @bio, from @old or zeros (U64_MAX). */
+static bool tb_fill_start(struct tb_prov *prov, struct bio *bio, u64 old)
+{
+	struct tb_pool *pool = prov->pool;
+	gfp_t gfp = GFP_NOWAIT | __GFP_NOWARN;
+	struct tb_fill *fill;
+
+	if ((atomic_read(&pool->nr_fill) + 1UL) * pool->block_size > TB_FILL_MEM)
+		return false;
+	fill = kmalloc(sizeof(*fill), gfp);
+	if (!fill)
+		return false;
+	fill->page = alloc_pages(gfp | (old == U64_MAX ? __GFP_ZERO : 0),
+				 get_order(pool->block_size));
+	if (!fill->page) {
+		kfree(fill);
+		return false;
+	}
+	atomic_inc(&pool->nr_fill);
+	fill->prov = prov;
+	fill->orig = bio;
+	INIT_WORK(&fill->work, tb_fill_work);
+	bio_init(&fill->bio, pool->data_bdev, &fill->bvec, 1, REQ_OP_READ);
+	if (old == U64_MAX) {
+		tb_fill_write(fill);
+		return true;
+	}
+	fill->bio.bi_iter.bi_sector = tb_block_to_sector(pool, old);
+	__bio_add_page(&fill->bio, fill->page, pool->block_size, 0);
+	fill->bio.bi_end_io = tb_fill_read_done;
+	fill->bio.bi_private = fill;
+	submit_bio_noacct(&fill->bio);
+	return true;
+}
+
+/* Send @bio, which covers its block or needs no zeroing, to @prov's block. */
+static bool tb_prov_remap(struct tb_prov *prov, struct bio *bio)
+{
+	struct bio *clone = tb_clone(prov->vol, bio, prov->dblock);
+
+	if (!clone)
+		return false;
+	container_of(clone, struct tb_io, clone)->prov = prov;
+	clone->bi_end_io = tb_clone_endio;
+	submit_bio_noacct(clone);
+	return true;
+}
+
+/*
+ * Direct provisioning (see the top of this file) for @bio, which has begun
+ * (tb_write_begin), of a block that is unmapped or, if @shared, mapped to a
+ * block shared with a snapshot; false when the worker must do it.
+ */
+static bool tb_provision_direct(struct tb_volume *vol, struct bio *bio,
+				bool shared)
 {
 	struct tb_pool *pool = vol->pool;
 	u64 vblock = tb_bio_block(pool, bio), dblock, old;
+	bool whole = bio->bi_iter.bi_size == pool->block_size;
 	struct tb_prov *prov;
-	struct bio *clone;
+	bool sent;
 
 	if (READ_ONCE(pool->mode) != THINBLK_MODE_WRITE ||
-	    (pool->zero && bio->bi_iter.bi_size != pool->block_size) ||
 	    atomic_read(&pool->nr_prov) >= TB_PROV_MAX)
 		return false;
 	switch (tb_prov_claim(vol, vblock, bio, GFP_NOWAIT, &prov, &dblock)) {
@@ -402,15 +546,15 @@ static bool tb_provision_direct(struct tb_volume *vol, struct bio *bio)
 	if (tb_meta_provision(pool->meta, vol->mv, vblock, false, &prov->dblock,
 			      &old))
 		goto release;
-	if (old != U64_MAX)	/* mapped meanwhile */
+	if (shared != (old != U64_MAX))		/* changed meanwhile */
 		goto unprovision;
-	clone = tb_clone(vol, bio, prov->dblock);
-	if (!clone)
-		goto unprovision;
-	container_of(clone, struct tb_io, clone)->prov = prov;
-	clone->bi_end_io = tb_clone_endio;
-	submit_bio_noacct(clone);
-	return true;
+	prov->cow = shared;
+	if (whole || (!shared && !pool->zero))
+		sent = tb_prov_remap(prov, bio);
+	else
+		sent = tb_fill_start(prov, bio, old);
+	if (sent)
+		return true;
 unprovision:
 	tb_meta_unprovision(pool->meta, vol->mv, prov->dblock);
 release:
@@ -441,7 +585,7 @@ static void tb_map_write(struct tb_volume *vol, struct bio *bio)
 			   &exclusive);
 	if (!r && exclusive) {
 		tb_remap_write(vol, bio, dblock);
-	} else if (r == -ENODATA && tb_provision_direct(vol, bio)) {
+	} else if ((!r || r == -ENODATA) && tb_provision_direct(vol, bio, !r)) {
 		return;
 	} else if (!r || r == -ENODATA || r == -EWOULDBLOCK) {
 		tb_pool_defer(pool, bio);
@@ -810,6 +954,11 @@ int tb_io_pool_init(struct tb_pool *pool)
 						      sizeof(struct tb_prov));
 	if (!pool->prov_pool)
 		goto bad;
+	pool->fill_wq = alloc_workqueue("thinblk-fill-%s",
+					 WQ_MEM_RECLAIM | WQ_HIGHPRI, 0,
+					 pool->name);
+	if (!pool->fill_wq)
+		goto bad;
 	pool->copy_pages = kcalloc(nr, sizeof(struct page *), GFP_KERNEL);
 	if (!pool->copy_pages)
 		goto bad;
@@ -834,6 +983,10 @@ void tb_io_pool_exit(struct tb_pool *pool)
 				__free_page(pool->copy_pages[i]);
 		kfree(pool->copy_pages);
 		pool->copy_pages = NULL;
+	}
+	if (pool->fill_wq) {
+		destroy_workqueue(pool->fill_wq);
+		pool->fill_wq = NULL;
 	}
 	bioset_exit(&pool->clone_bs);
 	rcu_barrier();		/* struct tb_prov freed after a grace period */

@@ -72,6 +72,9 @@ struct tb_pool {
 	unsigned int nr_prepared;
 	struct mutex drain_mutex;
 	mempool_t *prov_pool;		/* struct tb_prov */
+	/* blocks assembled in memory (io.c): writes submitted from irq, count */
+	struct workqueue_struct *fill_wq;
+	atomic_t nr_fill;
 	atomic_t nr_prov;		/* struct tb_prov allocated */
 };
 

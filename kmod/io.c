@@ -270,6 +270,7 @@ static void tb_prov_written(struct tb_prov *prov, blk_status_t status)
 		atomic64_inc(prov->cow ? &vol->stats.cow : &vol->stats.provisioned);
 	xa_lock_irqsave(&vol->prov, flags);
 	prov->status = status;
+	/* pairs with tb_prov_lookup(): status and the data come first */
 	smp_store_release(&prov->written, true);
 	waiting = prov->waiting;
 	bio_list_init(&prov->waiting);

@@ -305,14 +305,23 @@ int tb_meta_commit(struct tb_meta *m)
 	int r = 0;
 
 	down_write(&m->lock);
-	if (m->failed)
+	if (m->failed) {
 		r = -EIO;
-	else if (m->dirty)
+	} else if (m->dirty) {
 		r = __tb_meta_commit(m);
-	if (r)
-		m->failed = true;
+		if (r)
+			m->failed = true;
+	} else {
+		/* nothing to commit, but data may have been written in place */
+		r = blkdev_issue_flush(m->data_bdev);
+	}
 	up_write(&m->lock);
 	return r;
+}
+
+bool tb_meta_failed(struct tb_meta *m)
+{
+	return READ_ONCE(m->failed);
 }
 
 bool tb_meta_full(struct tb_meta *m)

@@ -89,8 +89,12 @@ int tb_meta_open(struct block_device *meta_bdev,
 /* Frees everything; uncommitted changes are lost (commit first). */
 void tb_meta_close(struct tb_meta *m);
 
-/* Make every change so far durable (flushes the data device first). */
+/*
+ * Make every change so far durable (flushes the data device first; only
+ * that when nothing changed).  A failed commit is final: tb_meta_failed().
+ */
 int tb_meta_commit(struct tb_meta *m);
+bool tb_meta_failed(struct tb_meta *m);
 bool tb_meta_needs_commit(struct tb_meta *m);
 /* Has the metadata device run out of space?  (Then -ENOSPC is about it.) */
 bool tb_meta_full(struct tb_meta *m);

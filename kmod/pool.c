@@ -146,6 +146,8 @@ int tb_pool_commit(struct tb_pool *pool)
 	r = tb_io_drain(pool);
 	if (!r)
 		r = tb_meta_commit(pool->meta);
+	if (r && !tb_meta_failed(pool->meta) && !tb_meta_needs_commit(pool->meta))
+		return r;	/* only the data device's flush failed */
 	if (r) {
 		pr_err("thinblk: pool %s: commit failed (%d)\n", pool->name, r);
 		tb_pool_set_mode(pool, THINBLK_MODE_READ_ONLY);

@@ -662,17 +662,27 @@ int tb_meta_delete_vol(struct tb_meta *m, struct tb_mvol *v)
 {
 	down_write(&m->lock);
 	v->flags = THINBLK_VOL_F_DELETING;
+	v->delete_txn = m->transaction;
 	tb_vol_dirty(m, v);
 	xa_set_mark(&m->vols, v->id, TB_VOL_DELETING);
 	up_write(&m->lock);
 	return 0;
 }
 
+/*
+ * The first volume whose deletion is committed: until then a power cut
+ * brings it back live, with its tree as the last commit has it, so none of
+ * that tree may be dropped (the sharing rule above relies on it).
+ */
 static struct tb_mvol *tb_first_deleting(struct tb_meta *m)
 {
-	unsigned long id = 0;
+	struct tb_mvol *v;
+	unsigned long id;
 
-	return xa_find(&m->vols, &id, ULONG_MAX, TB_VOL_DELETING);
+	xa_for_each_marked(&m->vols, id, v, TB_VOL_DELETING)
+		if (v->delete_txn < m->transaction)
+			return v;
+	return NULL;
 }
 
 int tb_meta_reclaim(struct tb_meta *m, bool *more)
@@ -755,12 +765,31 @@ out:
 	return r;
 }
 
+/*
+ * The sharing rule: a write may go in place only to a block that neither the
+ * current mappings nor those of the last commit share with another volume.
+ * A power cut brings the last commit back, and with it every volume that
+ * mapped the block then; had one of them since broken the sharing (by
+ * copying, in memory only) and the block been overwritten in place, that
+ * volume would read the other's data.
+ *
+ * Current sharing: a node on the path with refcount > 1, or the data block's
+ * count > 1.  Sharing in the last commit that the current counts no longer
+ * show: a data block whose count went down in this transaction
+ * (TB_SHARED_IN_COMMIT, tb_dsm_exclusive()).  Nodes need no such record:
+ * when a write shadows a shared node, the copy's children gain a reference,
+ * so sharing moves down the tree and ends at the data blocks' counts; a
+ * node's count only falls without that when a deleted volume's tree is
+ * dropped, and tb_meta_reclaim() drops none before the deletion is committed.
+ * Metadata nodes themselves are never written in place unless allocated in
+ * this transaction (tm.h).
+ */
 static int __tb_lookup(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 		       bool can_block, u64 *dblock, bool *exclusive)
 {
+	enum tb_share share = TB_SHARED;
 	bool shared;
 	__le32 value;
-	u32 count;
 	int r;
 
 	r = tb_radix_lookup(&m->map_tree, &v->root, vblock, can_block, &value,
@@ -772,14 +801,17 @@ static int __tb_lookup(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 	*dblock = le32_to_cpu(value) - 1;
 	if (!exclusive)
 		return 0;
-	*exclusive = !shared;
-	if (!shared) {
-		r = tb_dsm_get(m->dsm, *dblock, can_block, &count);
-		*exclusive = !r && count == 1;
-	}
-	if (!r)
+	if (!shared)
+		r = tb_dsm_exclusive(m->dsm, *dblock, can_block, &share);
+	if (r)
+		return r;
+	*exclusive = share == TB_UNSHARED;
+	/* not cached while it waits for a commit: it will be exclusive then */
+	if (share == TB_SHARED_IN_COMMIT)
+		tb_cache_drop(v, vblock);
+	else
 		tb_cache_set(v, vblock, *dblock, *exclusive);
-	return r;
+	return 0;
 }
 
 int tb_meta_lookup(struct tb_meta *m, struct tb_mvol *v, u64 vblock,

@@ -52,6 +52,8 @@ struct tb_mvol {
 	u64 ctime;
 	u32 origin;			/* id or THINBLK_NO_ORIGIN */
 	u32 flags;			/* THINBLK_VOL_F_* */
+	/* DELETING since transaction; reclaimed only once that is committed */
+	u64 delete_txn;
 
 	/*
 	 * Exclusive blocks, as last counted by tb_meta_vol_exclusive(): valid
@@ -116,7 +118,10 @@ int tb_meta_create_vol(struct tb_meta *m, const char *name, u64 size,
 		       u64 limit, struct tb_mvol *origin, struct tb_mvol **out);
 void tb_meta_set_vol_size(struct tb_meta *m, struct tb_mvol *v, u64 size);
 void tb_meta_set_vol_limit(struct tb_meta *m, struct tb_mvol *v, u64 limit);
-/* Mark @v deleted; its blocks are freed by tb_meta_reclaim().  @v is freed. */
+/*
+ * Mark @v deleted; tb_meta_reclaim() frees its blocks, and then @v itself,
+ * once the deletion is committed: the caller must be done with @v by then.
+ */
 int tb_meta_delete_vol(struct tb_meta *m, struct tb_mvol *v);
 /* Free a bounded amount of deleted volumes' space; *@more if any is left. */
 int tb_meta_reclaim(struct tb_meta *m, bool *more);

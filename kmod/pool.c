@@ -5,13 +5,29 @@
  * Locking is described in pool.h.
  */
 #include <linux/ctype.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 
 #include "pool.h"
 #include "netlink.h"
 
-#define TB_COMMIT_PERIOD HZ
+/*
+ * How often a pool commits when something changed (besides every flush, FUA
+ * write and control operation).  A longer period only lengthens what a power
+ * cut may take of writes that nobody flushed; tests use it to hold a
+ * transaction open across several steps.
+ */
+static unsigned int commit_period_ms = 1000;
+module_param(commit_period_ms, uint, 0644);
+MODULE_PARM_DESC(commit_period_ms, "periodic commit interval in milliseconds (default 1000, at least 10)");
+#define TB_COMMIT_PERIOD_MIN_MS 10
+
+static unsigned long tb_commit_period(void)
+{
+	return msecs_to_jiffies(max_t(unsigned int, READ_ONCE(commit_period_ms),
+				      TB_COMMIT_PERIOD_MIN_MS));
+}
 #define TB_BDEV_MODE (FMODE_READ | FMODE_WRITE | FMODE_EXCL)
 #define TB_PERCENT 100
 
@@ -260,7 +276,7 @@ static void tb_commit_work(struct work_struct *w)
 
 	if (tb_io_pending(pool) || tb_meta_needs_commit(pool->meta))
 		tb_pool_commit(pool);
-	queue_delayed_work(system_wq, &pool->commit_work, TB_COMMIT_PERIOD);
+	queue_delayed_work(system_wq, &pool->commit_work, tb_commit_period());
 }
 
 /* Free deleted volumes' blocks a piece at a time. */
@@ -409,7 +425,7 @@ static int tb_pool_start(struct tb_pool *pool)
 	if (!pool->wq)
 		return -ENOMEM;
 	tb_meta_set_free_hook(pool->meta, tb_pool_free_hook, pool);
-	queue_delayed_work(system_wq, &pool->commit_work, TB_COMMIT_PERIOD);
+	queue_delayed_work(system_wq, &pool->commit_work, tb_commit_period());
 	return 0;
 }
 
@@ -1075,6 +1091,7 @@ int tb_vol_delete(const char *pool_name, const char *name,
 			       .pool = pool_name, .vol = name, .mode = -1 };
 	struct tb_volume *vol;
 	struct tb_pool *pool;
+	struct tb_mvol *mv;
 	int r = -ENOENT;
 
 	mutex_lock(&tb_pools_mutex);
@@ -1094,9 +1111,14 @@ int tb_vol_delete(const char *pool_name, const char *name,
 		goto out;
 	}
 	pool = vol->pool;
-	tb_io_drain(pool);	/* no mapping may be inserted after this */
-	tb_meta_delete_vol(pool->meta, vol->mv);
+	mv = vol->mv;
+	/*
+	 * The device, its sysfs attributes and its I/O go first (inserting the
+	 * mappings of writes done), then the record is marked: from then on
+	 * the reclaim may free it.
+	 */
 	tb_volume_deactivate(vol);
+	tb_meta_delete_vol(pool->meta, mv);
 	/* on failure the record stays DELETING in memory: reclaim is stopped */
 	r = tb_pool_commit_op(pool, ea);
 	queue_work(system_wq, &pool->reclaim_work);

@@ -18,6 +18,12 @@ struct tb_dsm {
 	u64 cursor;			/* next place the allocator looks */
 	unsigned long *busy;		/* count > 0, or freed this transaction */
 	unsigned long *freed;		/* reached 0 in this transaction */
+	/*
+	 * Count went down in this transaction and is still above zero: the
+	 * block may have more owners in the last commit than now, so it must
+	 * not be written in place before the next commit (tb_dsm_exclusive).
+	 */
+	unsigned long *dropped;
 	unsigned long *loaded;		/* one bit per leaf: busy bits valid */
 	__le32 *leaf;			/* scratch for loading a leaf */
 };
@@ -25,14 +31,16 @@ struct tb_dsm {
 static int tb_dsm_alloc_bitmaps(struct tb_dsm *dsm, u64 nr_blocks)
 {
 	u64 leaves = DIV_ROUND_UP_ULL(nr_blocks, dsm->tree.leaf_entries);
-	unsigned long *busy, *freed, *loaded;
+	unsigned long *busy, *freed, *dropped, *loaded;
 
 	busy = kvcalloc(BITS_TO_LONGS(nr_blocks), sizeof(long), GFP_KERNEL);
 	freed = kvcalloc(BITS_TO_LONGS(nr_blocks), sizeof(long), GFP_KERNEL);
+	dropped = kvcalloc(BITS_TO_LONGS(nr_blocks), sizeof(long), GFP_KERNEL);
 	loaded = kvcalloc(BITS_TO_LONGS(leaves), sizeof(long), GFP_KERNEL);
-	if (!busy || !freed || !loaded) {
+	if (!busy || !freed || !dropped || !loaded) {
 		kvfree(busy);
 		kvfree(freed);
+		kvfree(dropped);
 		kvfree(loaded);
 		return -ENOMEM;
 	}
@@ -42,14 +50,17 @@ static int tb_dsm_alloc_bitmaps(struct tb_dsm *dsm, u64 nr_blocks)
 
 		bitmap_copy(busy, dsm->busy, dsm->nr_blocks);
 		bitmap_copy(freed, dsm->freed, dsm->nr_blocks);
+		bitmap_copy(dropped, dsm->dropped, dsm->nr_blocks);
 		/* The old last leaf may hold new blocks: reload it. */
 		bitmap_copy(loaded, dsm->loaded, old_leaves ? old_leaves - 1 : 0);
 		kvfree(dsm->busy);
 		kvfree(dsm->freed);
+		kvfree(dsm->dropped);
 		kvfree(dsm->loaded);
 	}
 	dsm->busy = busy;
 	dsm->freed = freed;
+	dsm->dropped = dropped;
 	dsm->loaded = loaded;
 	dsm->nr_blocks = nr_blocks;
 	return 0;
@@ -77,6 +88,7 @@ void tb_dsm_destroy(struct tb_dsm *dsm)
 {
 	kvfree(dsm->busy);
 	kvfree(dsm->freed);
+	kvfree(dsm->dropped);
 	kvfree(dsm->loaded);
 	kfree(dsm->leaf);
 	kfree(dsm);
@@ -158,6 +170,8 @@ static int tb_dsm_update(struct tb_dsm *dsm, u64 b, int delta, u32 *result)
 	count += delta;
 	*(__le32 *)slot.value = cpu_to_le32(count);
 	tb_radix_put(&slot);
+	if (delta < 0 && count)
+		set_bit(b, dsm->dropped);
 	if (count == 1 && delta > 0) {
 		set_bit(b, dsm->busy);
 		dsm->nr_allocated++;
@@ -245,6 +259,23 @@ int tb_dsm_get(struct tb_dsm *dsm, u64 b, bool can_block, u32 *count)
 	return r;
 }
 
+int tb_dsm_exclusive(struct tb_dsm *dsm, u64 b, bool can_block,
+		     enum tb_share *share)
+{
+	u32 count;
+	int r = tb_dsm_get(dsm, b, can_block, &count);
+
+	if (r)
+		return r;
+	if (count > 1)
+		*share = TB_SHARED;
+	else if (b < dsm->nr_blocks && test_bit(b, dsm->dropped))
+		*share = TB_SHARED_IN_COMMIT;
+	else
+		*share = TB_UNSHARED;
+	return 0;
+}
+
 void tb_dsm_commit_done(struct tb_dsm *dsm,
 			void (*fn)(void *arg, u64 b, u64 len), void *arg)
 {
@@ -256,4 +287,5 @@ void tb_dsm_commit_done(struct tb_dsm *dsm,
 			fn(arg, start, end - start);
 	}
 	bitmap_zero(dsm->freed, dsm->nr_blocks);
+	bitmap_zero(dsm->dropped, dsm->nr_blocks);
 }

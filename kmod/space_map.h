@@ -20,6 +20,13 @@
 
 struct tb_dsm;
 
+/* Who may write a data block in place (tb_dsm_exclusive). */
+enum tb_share {
+	TB_UNSHARED,		/* its one owner */
+	TB_SHARED_IN_COMMIT,	/* its one owner, after the next commit */
+	TB_SHARED,		/* nobody: copy it first */
+};
+
 struct tb_dsm *tb_dsm_create(struct tb_tm *tm, u64 nr_blocks,
 			     const struct tb_radix_root *root, u64 nr_allocated);
 void tb_dsm_destroy(struct tb_dsm *dsm);
@@ -46,6 +53,16 @@ int tb_dsm_inc(struct tb_dsm *dsm, u64 b);
 /* *@freed (optional) tells whether the count reached zero. */
 int tb_dsm_dec(struct tb_dsm *dsm, u64 b, bool *freed);
 int tb_dsm_get(struct tb_dsm *dsm, u64 b, bool can_block, u32 *count);
+/*
+ * May a write go to data block @b in place, as far as its own count tells?
+ * TB_SHARED: more than one leaf points at it now.  TB_SHARED_IN_COMMIT: one
+ * does, but its count went down in this transaction, so the last commit may
+ * still map it from another volume (which a power cut brings back): it is
+ * written in place only after the next commit.  The caller also checks the
+ * nodes on the path (tb_radix_lookup).
+ */
+int tb_dsm_exclusive(struct tb_dsm *dsm, u64 b, bool can_block,
+		     enum tb_share *share);
 
 /* After a commit: release blocks freed in it, calling @fn on each run. */
 void tb_dsm_commit_done(struct tb_dsm *dsm,

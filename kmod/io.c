@@ -710,7 +710,11 @@ static int tb_prepare_block(struct tb_pool *pool, struct bio *bio, u64 old,
 				    BLKDEV_ZERO_NOUNMAP);
 }
 
-static blk_status_t tb_provision_error(struct tb_pool *pool, int r)
+/*
+ * A metadata change failed with @r: the metadata is poisoned (meta.h) unless
+ * it was only over a volume's limit; the pool goes read-only.
+ */
+static blk_status_t tb_metadata_error(struct tb_pool *pool, int r)
 {
 	if (r == -EDQUOT)
 		return BLK_STS_NOSPC;
@@ -741,7 +745,7 @@ static blk_status_t tb_provision(struct tb_volume *vol, struct bio *bio)
 		return BLK_STS_AGAIN;	/* queued or failed by the pool */
 	}
 	if (r)
-		return tb_provision_error(pool, r);
+		return tb_metadata_error(pool, r);
 	r = tb_prepare_block(pool, bio, old, new);
 	if (!r)
 		r = tb_write_sync(vol, bio, new);
@@ -751,7 +755,7 @@ static blk_status_t tb_provision(struct tb_volume *vol, struct bio *bio)
 	}
 	r = tb_meta_insert(pool->meta, vol->mv, vblock, new);
 	if (r)
-		return tb_provision_error(pool, r);
+		return tb_metadata_error(pool, r);
 	atomic64_inc(old == U64_MAX ? &vol->stats.provisioned : &vol->stats.cow);
 	tb_pool_check_low_water(pool);
 	return BLK_STS_OK;
@@ -821,6 +825,8 @@ static void tb_process_discard(struct tb_volume *vol, struct bio *bio)
 		r = tb_io_drain(pool);	/* writes done before it come first */
 	for (; b < last && !r; b++)
 		r = tb_meta_unmap(pool->meta, vol->mv, b);
+	if (r && tb_meta_failed(pool->meta))
+		tb_metadata_error(pool, r);
 	if (r)
 		tb_bio_fail(vol, bio, errno_to_blk_status(r));
 	else
@@ -889,13 +895,14 @@ static int tb_prov_finish(struct tb_prov *prov, int err)
 	}
 	/*
 	 * After a metadata error the data stays readable where it was written
-	 * until the volume goes away (tb_io_vol_exit): the pool is read-only.
+	 * until the volume goes away (tb_io_vol_exit): the pool is read-only,
+	 * and the flush or commit that drained this fails.
 	 */
 	if (err || READ_ONCE(pool->mode) >= THINBLK_MODE_READ_ONLY)
-		return err;
+		return err ? err : -EROFS;
 	r = tb_meta_insert(pool->meta, vol->mv, prov->vblock, prov->dblock);
 	if (r) {
-		tb_provision_error(pool, r);
+		tb_metadata_error(pool, r);
 		return r;
 	}
 	tb_prov_release(prov);

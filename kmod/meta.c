@@ -39,11 +39,14 @@ struct tb_meta {
 	u32 next_id;
 	bool dirty;			/* changes since the last commit */
 	/*
-	 * A commit failed part way: refcount slots were flipped in memory and
-	 * blocks written in it may not be on disk, so no later commit may
-	 * build on this state.  The disk stays at the last good commit.
+	 * Poisoned: a change failed part way (a tree half shadowed, refcounts
+	 * half raised) or a commit did (refcount slots flipped in memory,
+	 * blocks maybe not on disk), so no later commit may build on this
+	 * state, not even at close: the disk stays at the last good commit.
+	 * @error is the first failure's.  Set under the lock held for writing.
 	 */
 	bool failed;
+	int error;
 	/* Serializes exclusive-usage walks and their cache in the tb_mvols. */
 	struct mutex excl_mutex;
 	void (*free_hook)(void *arg, u64 b, u64 len);
@@ -62,6 +65,27 @@ static void tb_vol_dirty(struct tb_meta *m, struct tb_mvol *v)
 {
 	xa_set_mark(&m->vols, v->id, TB_VOL_DIRTY);
 	m->dirty = true;
+}
+
+/*
+ * A change to the metadata in memory failed with @r (lock held for writing):
+ * it may be half done, so nothing may change or commit after it.
+ */
+static int tb_poison(struct tb_meta *m, int r)
+{
+	if (r && !m->failed) {
+		m->failed = true;
+		m->error = r;
+		pr_err("thinblk: pool %s: metadata change failed (%d); nothing more will be committed\n",
+		       m->name, r);
+	}
+	return r;
+}
+
+/* Refuse changes once poisoned (lock held for writing). */
+static int tb_writable(struct tb_meta *m)
+{
+	return m->failed ? -EROFS : 0;
 }
 
 static struct tb_mvol *tb_mvol_alloc(void)
@@ -308,9 +332,7 @@ int tb_meta_commit(struct tb_meta *m)
 	if (m->failed) {
 		r = -EIO;
 	} else if (m->dirty) {
-		r = __tb_meta_commit(m);
-		if (r)
-			m->failed = true;
+		r = tb_poison(m, __tb_meta_commit(m));
 	} else {
 		/* nothing to commit, but data may have been written in place */
 		r = blkdev_issue_flush(m->data_bdev);
@@ -322,6 +344,11 @@ int tb_meta_commit(struct tb_meta *m)
 bool tb_meta_failed(struct tb_meta *m)
 {
 	return READ_ONCE(m->failed);
+}
+
+int tb_meta_error(struct tb_meta *m)
+{
+	return READ_ONCE(m->failed) ? READ_ONCE(m->error) : 0;
 }
 
 bool tb_meta_full(struct tb_meta *m)
@@ -611,6 +638,9 @@ int tb_meta_create_vol(struct tb_meta *m, const char *name, u64 size,
 	v->origin = THINBLK_NO_ORIGIN;
 
 	down_write(&m->lock);
+	r = tb_writable(m);
+	if (r)
+		goto bad;
 	if (m->next_id == THINBLK_NO_ORIGIN) {
 		r = -ENOSPC;
 		goto bad;
@@ -692,7 +722,8 @@ int tb_meta_reclaim(struct tb_meta *m, bool *more)
 	int r = 0;
 
 	down_write(&m->lock);
-	v = tb_first_deleting(m);
+	r = tb_writable(m);
+	v = r ? NULL : tb_first_deleting(m);
 	if (v) {
 		r = tb_radix_drop_step(&m->map_tree, &v->root, &done);
 		tb_vol_dirty(m, v);
@@ -704,6 +735,7 @@ int tb_meta_reclaim(struct tb_meta *m, bool *more)
 				tb_mvol_free(v);
 			}
 		}
+		tb_poison(m, r);
 	}
 	*more = !r && tb_first_deleting(m);
 	up_write(&m->lock);
@@ -917,12 +949,14 @@ int tb_meta_insert(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 	int r;
 
 	down_write(&m->lock);
+	r = tb_writable(m);
 	/* refcount 1 and the mapping land in the same transaction */
-	r = tb_dsm_claim(m->dsm, dblock);
+	if (!r)
+		r = tb_poison(m, tb_dsm_claim(m->dsm, dblock));
 	if (!r) {
 		v->reserved--;
 		v->owned++;
-		r = __tb_set_mapping(m, v, vblock, dblock);
+		r = tb_poison(m, __tb_set_mapping(m, v, vblock, dblock));
 	}
 	up_write(&m->lock);
 	return r;
@@ -934,9 +968,11 @@ int tb_meta_unmap(struct tb_meta *m, struct tb_mvol *v, u64 vblock)
 	int r;
 
 	down_write(&m->lock);
-	r = __tb_lookup(m, v, vblock, true, &dblock, NULL);
+	r = tb_writable(m);
 	if (!r)
-		r = __tb_set_mapping(m, v, vblock, U64_MAX);
+		r = __tb_lookup(m, v, vblock, true, &dblock, NULL);
+	if (!r)
+		r = tb_poison(m, __tb_set_mapping(m, v, vblock, U64_MAX));
 	else if (r == -ENODATA)
 		r = 0;
 	up_write(&m->lock);

@@ -13,9 +13,11 @@
  *
  * Errors: -EUCLEAN for damaged metadata (the block is logged), -EIO for I/O
  * errors, -ENOSPC when data or metadata space is exhausted, -EDQUOT when a
- * volume hits its allocation limit.  After an error in a write operation the
- * caller must stop changing metadata (read-only mode): the transaction in
- * memory may be half done and is never committed.
+ * volume hits its allocation limit.  An error in a change (insert, unmap,
+ * reclaim, commit) poisons the metadata: the transaction in memory may be
+ * half done, so every later change fails with -EROFS and no commit happens
+ * again, not even at close (tb_meta_failed(), tb_meta_error()); the caller
+ * puts the pool in read-only mode.
  */
 #ifndef THINBLK_META_H
 #define THINBLK_META_H
@@ -97,6 +99,8 @@ void tb_meta_close(struct tb_meta *m);
  */
 int tb_meta_commit(struct tb_meta *m);
 bool tb_meta_failed(struct tb_meta *m);
+/* The error that poisoned the metadata (a failed change or commit), or 0. */
+int tb_meta_error(struct tb_meta *m);
 bool tb_meta_needs_commit(struct tb_meta *m);
 /* Has the metadata device run out of space?  (Then -ENOSPC is about it.) */
 bool tb_meta_full(struct tb_meta *m);

@@ -122,7 +122,8 @@ static int tb_put_pool(struct sk_buff *msg, const struct tb_pool_info *p)
 	    nla_put_u8(msg, THINBLK_A_POOL_MODE, p->mode) ||
 	    nla_put_u32(msg, THINBLK_A_POOL_VOLUMES, p->volumes) ||
 	    nla_put_u64_64bit(msg, THINBLK_A_POOL_TRANSACTION, p->transaction,
-			      THINBLK_A_PAD))
+			      THINBLK_A_PAD) ||
+	    (p->error && nla_put_u32(msg, THINBLK_A_ERRNO, p->error)))
 		return -EMSGSIZE;
 	return 0;
 }

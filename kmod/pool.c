@@ -537,18 +537,25 @@ static int tb_pool_claim_volumes(struct tb_pool *pool,
 	return -EBUSY;
 }
 
+/*
+ * Stop the pool's work before its volumes go: bios waiting for space fail,
+ * the worker finishes what it holds (bios point at their volume), then each
+ * volume's finished writes are inserted as it goes, then the reclaim stops.
+ */
 static void tb_pool_stop(struct tb_pool *pool)
 {
 	struct tb_volume *vol, *tmp;
 
+	cancel_delayed_work_sync(&pool->commit_work);
+	cancel_delayed_work_sync(&pool->nospace_work);
+	tb_nospace_timeout(&pool->nospace_work.work);
+	flush_workqueue(pool->wq);
+	tb_nospace_timeout(&pool->nospace_work.work);	/* parked meanwhile */
 	list_for_each_entry_safe(vol, tmp, &pool->volumes, list)
 		tb_volume_deactivate(vol);
-	cancel_delayed_work_sync(&pool->commit_work);
 	WRITE_ONCE(pool->mode, THINBLK_MODE_FAIL);	/* stops reclaim */
 	flush_work(&pool->reclaim_work);
 	flush_workqueue(pool->wq);
-	cancel_delayed_work_sync(&pool->nospace_work);
-	tb_nospace_timeout(&pool->nospace_work.work);
 }
 
 static void tb_pool_teardown(struct tb_pool *pool)
@@ -826,6 +833,7 @@ static void tb_pool_fill_info(struct tb_pool *pool, struct tb_pool_info *info)
 	info->meta_size = u.meta_blocks * THINBLK_META_BLOCK_SIZE;
 	info->meta_used = u.meta_used * THINBLK_META_BLOCK_SIZE;
 	info->transaction = u.transaction;
+	info->error = -tb_meta_error(pool->meta);
 	info->volumes = pool->nr_volumes;
 }
 

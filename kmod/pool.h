@@ -144,6 +144,7 @@ struct tb_pool_info {
 	u32 block_size, no_space, no_space_timeout, flags, mode, volumes;
 	u64 data_size, data_used, meta_size, meta_used, basesize, low_water;
 	u64 transaction;
+	u32 error;		/* positive errno that made the metadata read-only */
 };
 
 struct tb_vol_info {

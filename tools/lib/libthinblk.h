@@ -92,6 +92,7 @@ struct tb_pool_info {
 	enum thinblk_pool_mode mode;
 	uint32_t volumes;
 	uint64_t transaction;
+	uint32_t error;			/* errno that made it read-only, or 0 */
 };
 
 /* Which optional fields of struct tb_pool_params are sent. */

@@ -59,7 +59,10 @@
  *   out: POOL_NAME, DATA_DEV, META_DEV, BLOCK_SIZE, DATA_SIZE, DATA_USED,
  *        META_SIZE, META_USED, BASESIZE, LOW_WATER, NO_SPACE,
  *        NO_SPACE_TIMEOUT, POOL_FLAGS, POOL_MODE (u8, enum thinblk_pool_mode),
- *        POOL_VOLUMES (u32), POOL_TRANSACTION (u64)
+ *        POOL_VOLUMES (u32), POOL_TRANSACTION (u64); ERRNO (u32) when a
+ *        failed metadata change or commit made the pool read-only: the first
+ *        such error (nothing is committed after it until the pool is closed
+ *        and opened again, at its last good commit)
  *
  * THINBLK_CMD_VOL_CREATE
  *   in:  req POOL_NAME, VOL_NAME; opt VOL_SIZE (default: the pool's basesize;

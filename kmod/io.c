@@ -451,9 +451,10 @@ static void tb_fill_work(struct work_struct *w)
 }
 
 /*
- * The old block was read.  Submitting the write may sleep: do it here when
- * this completion runs where sleeping is allowed (a RAM disk completes in the
- * submitter's context), else from a work item (irq context).
+ * The old block was read.  Submitting the write may sleep, and a completion
+ * cannot tell whether it may (preemptible() is false under PREEMPT_RCU's
+ * read side and says nothing without CONFIG_PREEMPT_COUNT): always from a
+ * work item.
  */
 static void tb_fill_read_done(struct bio *bio)
 {
@@ -461,8 +462,6 @@ static void tb_fill_read_done(struct bio *bio)
 
 	if (bio->bi_status)
 		tb_fill_end(fill, bio->bi_status);
-	else if (preemptible())
-		tb_fill_write(fill);
 	else
 		queue_work(fill->prov->pool->fill_wq, &fill->work);
 }
@@ -528,6 +527,7 @@ static bool tb_provision_direct(struct tb_volume *vol, struct bio *bio,
 	bool whole = bio->bi_iter.bi_size == pool->block_size;
 	struct tb_prov *prov;
 	bool sent;
+	int r;
 
 	if (READ_ONCE(pool->mode) != THINBLK_MODE_WRITE ||
 	    atomic_read(&pool->nr_prov) >= TB_PROV_MAX)
@@ -544,8 +544,14 @@ static bool tb_provision_direct(struct tb_volume *vol, struct bio *bio,
 		break;
 	}
 	/* claimed: nobody can map this block until we drop the claim */
-	if (tb_meta_provision(pool->meta, vol->mv, vblock, false, &prov->dblock,
-			      &old))
+	r = tb_meta_provision(pool->meta, vol->mv, vblock, false, &prov->dblock,
+			      &old);
+	if (r == -EEXIST) {
+		tb_prov_release(prov);
+		tb_remap_write(vol, bio, old);
+		return true;
+	}
+	if (r)
 		goto release;
 	if (shared != (old != U64_MAX))		/* changed meanwhile */
 		goto unprovision;
@@ -563,6 +569,26 @@ release:
 	return false;
 }
 
+/*
+ * @bio goes in place to @dblock, which was found exclusive, unless a
+ * provisioning of its block is in flight: one that began before a commit made
+ * the block exclusive (the sharing rule) is copying its old contents, and a
+ * write in place now would be lost when the copy is mapped.  The worker then
+ * waits for that claim.  Exclusive was read first (a commit's clearing of the
+ * rule's bit comes before it, a claim taken before that commit comes before
+ * the read barrier); a provisioning that claims later sees the block
+ * exclusive in tb_meta_provision() and writes in place too.
+ */
+static void tb_write_in_place(struct tb_volume *vol, struct bio *bio,
+			      u64 dblock)
+{
+	smp_rmb();	/* exclusive, then claims */
+	if (unlikely(xa_load(&vol->prov, tb_bio_block(vol->pool, bio))))
+		tb_pool_defer(vol->pool, bio);
+	else
+		tb_remap_write(vol, bio, dblock);
+}
+
 static void tb_map_write(struct tb_volume *vol, struct bio *bio)
 {
 	struct tb_pool *pool = vol->pool;
@@ -577,15 +603,19 @@ static void tb_map_write(struct tb_volume *vol, struct bio *bio)
 		return;
 	}
 	vblock = tb_bio_block(pool, bio);
-	if ((tb_meta_lookup_cached(vol->mv, vblock, &dblock, &exclusive) &&
-	     exclusive) || tb_prov_lookup(vol, vblock, &dblock)) {
+	if (tb_prov_lookup(vol, vblock, &dblock)) {
 		tb_remap_write(vol, bio, dblock);
+		return;
+	}
+	if (tb_meta_lookup_cached(vol->mv, vblock, &dblock, &exclusive) &&
+	    exclusive) {
+		tb_write_in_place(vol, bio, dblock);
 		return;
 	}
 	r = tb_meta_lookup(pool->meta, vol->mv, vblock, false, &dblock,
 			   &exclusive);
 	if (!r && exclusive) {
-		tb_remap_write(vol, bio, dblock);
+		tb_write_in_place(vol, bio, dblock);
 	} else if ((!r || r == -ENODATA) && tb_provision_direct(vol, bio, !r)) {
 		return;
 	} else if (!r || r == -ENODATA || r == -EWOULDBLOCK) {
@@ -740,6 +770,16 @@ static blk_status_t tb_provision(struct tb_volume *vol, struct bio *bio)
 	if (READ_ONCE(pool->mode) >= THINBLK_MODE_READ_ONLY)
 		return BLK_STS_IOERR;
 	r = tb_meta_provision(pool->meta, vol->mv, vblock, true, &new, &old);
+	/*
+	 * Out of space or over the limit, maybe only because blocks freed or
+	 * unshared in this transaction wait for its commit: commit, try again.
+	 */
+	if ((r == -ENOSPC || r == -EDQUOT) && tb_meta_needs_commit(pool->meta) &&
+	    !tb_pool_commit(pool))
+		r = tb_meta_provision(pool->meta, vol->mv, vblock, true, &new,
+				      &old);
+	if (r == -EEXIST)
+		return errno_to_blk_status(tb_write_sync(vol, bio, old));
 	if (r == -ENOSPC && !tb_meta_full(pool->meta)) {
 		tb_pool_no_space(pool, bio);
 		return BLK_STS_AGAIN;	/* queued or failed by the pool */

@@ -833,7 +833,8 @@ static int __tb_lookup(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 	*dblock = le32_to_cpu(value) - 1;
 	if (!exclusive)
 		return 0;
-	if (!shared)
+	/* poisoned: counts may be wrong, nothing is written in place */
+	if (!shared && !m->failed)
 		r = tb_dsm_exclusive(m->dsm, *dblock, can_block, &share);
 	if (r)
 		return r;
@@ -880,13 +881,16 @@ static bool tb_meta_headroom(struct tb_meta *m)
 int tb_meta_provision(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 		      bool can_block, u64 *dblock, u64 *old)
 {
+	bool exclusive;
 	int r;
 
 	down_write(&m->lock);
-	r = __tb_lookup(m, v, vblock, can_block, old, NULL);
+	r = __tb_lookup(m, v, vblock, can_block, old, &exclusive);
 	if (r == -ENODATA) {
 		*old = U64_MAX;
 		r = 0;
+	} else if (!r && exclusive) {
+		r = -EEXIST;	/* a commit unshared it since the caller looked */
 	}
 	if (!r && !can_block && !tb_meta_headroom(m))
 		r = -EWOULDBLOCK;

@@ -149,6 +149,8 @@ bool tb_meta_lookup_cached(struct tb_mvol *v, u64 vblock, u64 *dblock,
  * tb_meta_insert(); tb_meta_unprovision() gives the block back.  With
  * !@can_block (bio submission): -EWOULDBLOCK when that would need metadata
  * I/O, or when metadata space runs low (the caller's insert comes later).
+ * -EEXIST: @vblock is mapped to *@old and exclusive now (the sharing rule's
+ * commit came since the caller's lookup): write it there in place.
  */
 int tb_meta_provision(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 		      bool can_block, u64 *dblock, u64 *old);

@@ -431,6 +431,14 @@ static int tb_pool_start(struct tb_pool *pool)
 
 static struct tb_volume *tb_vol_by_id(struct tb_pool *pool, u32 id);
 
+/*
+ * vol->prov's lock is taken from bio completions (hard irq): its own lockdep
+ * class, or it would share one with every xarray initialised in this file
+ * (pool->vol_ids is locked with interrupts on) and lockdep would report the
+ * mix as a deadlock.
+ */
+static struct lock_class_key tb_prov_lock_key;
+
 static struct tb_volume *tb_volume_new(struct tb_pool *pool,
 				       struct tb_mvol *mv)
 {
@@ -452,6 +460,7 @@ static struct tb_volume *tb_volume_new(struct tb_pool *pool,
 	atomic_set(&vol->inflight_writes, 0);
 	init_waitqueue_head(&vol->inflight_wait);
 	xa_init_flags(&vol->prov, XA_FLAGS_LOCK_IRQ);
+	lockdep_set_class(&vol->prov.xa_lock, &tb_prov_lock_key);
 	INIT_WORK(&vol->error_work, tb_vol_error_work);
 	return vol;
 }
@@ -997,8 +1006,10 @@ static int tb_vol_make(struct tb_pool *pool, const char *name, u64 size,
 		return r;
 	r = tb_volume_activate(pool, mv, &vol);
 	if (r) {
+		/* committed deleted, so that the reclaim may drop it */
 		tb_meta_delete_vol(pool->meta, mv);
-		queue_work(system_wq, &pool->reclaim_work);
+		if (!tb_pool_commit(pool))
+			queue_work(system_wq, &pool->reclaim_work);
 		tb_nl_errmsg(ea, "volume \"%s/%s\": cannot add its block device",
 			     pool->name, name);
 		return r;

@@ -227,6 +227,8 @@ static int tb_shadow_node(struct tb_radix *r, u64 *b, u32 level,
 		tb_bm_release(*buf);
 		return err;
 	}
+	if (inc)
+		tb_tm_dec(r->tm, *b);
 	*b = new;
 	tb_bm_dirty(*buf);
 	return 0;

@@ -267,7 +267,7 @@ int tb_dsm_exclusive(struct tb_dsm *dsm, u64 b, bool can_block,
 
 	if (r)
 		return r;
-	if (count > 1)
+	if (count != 1)		/* 0: damaged metadata, don't write there */
 		*share = TB_SHARED;
 	else if (b < dsm->nr_blocks && test_bit(b, dsm->dropped))
 		*share = TB_SHARED_IN_COMMIT;

@@ -248,7 +248,8 @@ int tb_tm_shadow(struct tb_tm *tm, u64 old, u64 *new, struct dm_buffer **buf,
 	hdr->blocknr = cpu_to_le64(*new);
 	tb_bm_dirty(*buf);
 	*inc_children = tm->refs[old] > 1;
-	tb_tm_dec(tm, old);
+	if (!*inc_children)
+		tb_tm_dec(tm, old);	/* freed: its children move to the copy */
 	return 0;
 }
 

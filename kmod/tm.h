@@ -52,7 +52,9 @@ int tb_tm_new_block(struct tb_tm *tm, u64 *b, struct dm_buffer **buf,
 /*
  * Writable copy of node @old in *@new.  *@inc_children is set when @old stays
  * shared: the copy is a new parent of all @old's children, so the caller must
- * take a reference on each.
+ * take a reference on each and then drop the path's reference on @old
+ * (tb_tm_dec), in that order: a failure in between leaves counts too high (a
+ * leak the poisoned transaction never commits), never too low.
  */
 int tb_tm_shadow(struct tb_tm *tm, u64 old, u64 *new, struct dm_buffer **buf,
 		 void **data, bool *inc_children);

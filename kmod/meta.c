@@ -10,6 +10,7 @@
  * transaction + 1), flush.  A crash before (4) completes leaves the previous
  * superblock, whose blocks were never overwritten.
  */
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 #include <linux/timekeeping.h>
@@ -47,6 +48,8 @@ struct tb_meta {
 	 */
 	bool failed;
 	int error;
+	/* memalloc_noio_save() of the writer holding the lock (tb_lock()) */
+	unsigned int noio_flags;
 	/* Serializes exclusive-usage walks and their cache in the tb_mvols. */
 	struct mutex excl_mutex;
 	void (*free_hook)(void *arg, u64 b, u64 len);
@@ -65,6 +68,23 @@ static void tb_vol_dirty(struct tb_meta *m, struct tb_mvol *v)
 {
 	xa_set_mark(&m->vols, v->id, TB_VOL_DIRTY);
 	m->dirty = true;
+}
+
+/*
+ * The lock for writing, and no allocation under it may recurse into I/O:
+ * writes to a thin volume (swap, writeback) wait for this lock, so memory
+ * reclaim writing to one while we hold it would deadlock.
+ */
+static void tb_lock(struct tb_meta *m)
+{
+	down_write(&m->lock);
+	m->noio_flags = memalloc_noio_save();
+}
+
+static void tb_unlock(struct tb_meta *m)
+{
+	memalloc_noio_restore(m->noio_flags);
+	up_write(&m->lock);
 }
 
 /*
@@ -328,7 +348,7 @@ int tb_meta_commit(struct tb_meta *m)
 {
 	int r = 0;
 
-	down_write(&m->lock);
+	tb_lock(m);
 	if (m->failed) {
 		r = -EIO;
 	} else if (m->dirty) {
@@ -337,7 +357,7 @@ int tb_meta_commit(struct tb_meta *m)
 		/* nothing to commit, but data may have been written in place */
 		r = blkdev_issue_flush(m->data_bdev);
 	}
-	up_write(&m->lock);
+	tb_unlock(m);
 	return r;
 }
 
@@ -364,10 +384,10 @@ bool tb_meta_needs_commit(struct tb_meta *m)
 void tb_meta_set_free_hook(struct tb_meta *m,
 			   void (*fn)(void *arg, u64 b, u64 len), void *arg)
 {
-	down_write(&m->lock);
+	tb_lock(m);
 	m->free_hook = fn;
 	m->free_arg = arg;
-	up_write(&m->lock);
+	tb_unlock(m);
 }
 
 static u64 tb_data_blocks(struct block_device *data, u32 block_size)
@@ -405,9 +425,9 @@ int tb_meta_format(struct block_device *meta_bdev,
 	strscpy(m->name, name, sizeof(m->name));
 	m->ctime = ktime_get_real_ns();
 	m->transaction = 0;
-	down_write(&m->lock);
+	tb_lock(m);
 	r = __tb_meta_commit(m);
-	up_write(&m->lock);
+	tb_unlock(m);
 	if (r)
 		goto bad;
 	*out = m;
@@ -574,10 +594,10 @@ void tb_meta_get_settings(struct tb_meta *m, struct tb_meta_settings *s)
 
 void tb_meta_set_settings(struct tb_meta *m, const struct tb_meta_settings *s)
 {
-	down_write(&m->lock);
+	tb_lock(m);
 	m->settings = *s;
 	m->dirty = true;
-	up_write(&m->lock);
+	tb_unlock(m);
 }
 
 void tb_meta_usage(struct tb_meta *m, struct tb_meta_usage *u)
@@ -595,11 +615,11 @@ int tb_meta_grow_data(struct tb_meta *m, u64 nr_blocks)
 {
 	int r;
 
-	down_write(&m->lock);
+	tb_lock(m);
 	r = tb_dsm_resize(m->dsm, nr_blocks);
 	if (!r)
 		m->dirty = true;
-	up_write(&m->lock);
+	tb_unlock(m);
 	return r;
 }
 
@@ -637,7 +657,7 @@ int tb_meta_create_vol(struct tb_meta *m, const char *name, u64 size,
 	v->flags = THINBLK_VOL_F_LIVE;
 	v->origin = THINBLK_NO_ORIGIN;
 
-	down_write(&m->lock);
+	tb_lock(m);
 	r = tb_writable(m);
 	if (r)
 		goto bad;
@@ -663,39 +683,39 @@ int tb_meta_create_vol(struct tb_meta *m, const char *name, u64 size,
 		origin->excl_valid = false;
 	}
 	m->dirty = true;
-	up_write(&m->lock);
+	tb_unlock(m);
 	*out = v;
 	return 0;
 bad:
-	up_write(&m->lock);
+	tb_unlock(m);
 	tb_mvol_free(v);
 	return r;
 }
 
 void tb_meta_set_vol_size(struct tb_meta *m, struct tb_mvol *v, u64 size)
 {
-	down_write(&m->lock);
+	tb_lock(m);
 	v->size = size;
 	tb_vol_dirty(m, v);
-	up_write(&m->lock);
+	tb_unlock(m);
 }
 
 void tb_meta_set_vol_limit(struct tb_meta *m, struct tb_mvol *v, u64 limit)
 {
-	down_write(&m->lock);
+	tb_lock(m);
 	v->limit = limit;
 	tb_vol_dirty(m, v);
-	up_write(&m->lock);
+	tb_unlock(m);
 }
 
 int tb_meta_delete_vol(struct tb_meta *m, struct tb_mvol *v)
 {
-	down_write(&m->lock);
+	tb_lock(m);
 	v->flags = THINBLK_VOL_F_DELETING;
 	v->delete_txn = m->transaction;
 	tb_vol_dirty(m, v);
 	xa_set_mark(&m->vols, v->id, TB_VOL_DELETING);
-	up_write(&m->lock);
+	tb_unlock(m);
 	return 0;
 }
 
@@ -721,7 +741,7 @@ int tb_meta_reclaim(struct tb_meta *m, bool *more)
 	bool done;
 	int r = 0;
 
-	down_write(&m->lock);
+	tb_lock(m);
 	r = tb_writable(m);
 	v = r ? NULL : tb_first_deleting(m);
 	if (v) {
@@ -738,7 +758,7 @@ int tb_meta_reclaim(struct tb_meta *m, bool *more)
 		tb_poison(m, r);
 	}
 	*more = !r && tb_first_deleting(m);
-	up_write(&m->lock);
+	tb_unlock(m);
 	return r;
 }
 
@@ -884,7 +904,7 @@ int tb_meta_provision(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 	bool exclusive;
 	int r;
 
-	down_write(&m->lock);
+	tb_lock(m);
 	r = __tb_lookup(m, v, vblock, can_block, old, &exclusive);
 	if (r == -ENODATA) {
 		*old = U64_MAX;
@@ -900,16 +920,16 @@ int tb_meta_provision(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 		r = tb_dsm_reserve(m->dsm, can_block, dblock);
 	if (!r)
 		v->reserved++;
-	up_write(&m->lock);
+	tb_unlock(m);
 	return r;
 }
 
 void tb_meta_unprovision(struct tb_meta *m, struct tb_mvol *v, u64 dblock)
 {
-	down_write(&m->lock);
+	tb_lock(m);
 	tb_dsm_unreserve(m->dsm, dblock);
 	v->reserved--;
-	up_write(&m->lock);
+	tb_unlock(m);
 }
 
 /* Replace the mapping of @vblock (with @dblock, or a hole if U64_MAX). */
@@ -952,7 +972,7 @@ int tb_meta_insert(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 {
 	int r;
 
-	down_write(&m->lock);
+	tb_lock(m);
 	r = tb_writable(m);
 	/* refcount 1 and the mapping land in the same transaction */
 	if (!r)
@@ -962,7 +982,7 @@ int tb_meta_insert(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 		v->owned++;
 		r = tb_poison(m, __tb_set_mapping(m, v, vblock, dblock));
 	}
-	up_write(&m->lock);
+	tb_unlock(m);
 	return r;
 }
 
@@ -971,7 +991,7 @@ int tb_meta_unmap(struct tb_meta *m, struct tb_mvol *v, u64 vblock)
 	u64 dblock;
 	int r;
 
-	down_write(&m->lock);
+	tb_lock(m);
 	r = tb_writable(m);
 	if (!r)
 		r = __tb_lookup(m, v, vblock, true, &dblock, NULL);
@@ -979,6 +999,6 @@ int tb_meta_unmap(struct tb_meta *m, struct tb_mvol *v, u64 vblock)
 		r = tb_poison(m, __tb_set_mapping(m, v, vblock, U64_MAX));
 	else if (r == -ENODATA)
 		r = 0;
-	up_write(&m->lock);
+	tb_unlock(m);
 	return r;
 }

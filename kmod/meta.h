@@ -8,8 +8,10 @@
  * Locking: struct tb_meta's lock (an rw_semaphore) protects all of it: the
  * trees, the space maps, the settings and every struct tb_mvol's fields.
  * Lookups take it for reading, so mapped reads and overwrites run in parallel;
- * everything that changes metadata takes it for writing.  Each function takes
- * it itself: callers hold no lock of ours.
+ * everything that changes metadata takes it for writing, inside a
+ * memalloc_noio scope (writes to thin volumes wait for it: reclaim must not
+ * write to one from under it).  Each function takes it itself: callers hold
+ * no lock of ours.
  *
  * Errors: -EUCLEAN for damaged metadata (the block is logged), -EIO for I/O
  * errors, -ENOSPC when data or metadata space is exhausted, -EDQUOT when a

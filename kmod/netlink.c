@@ -4,9 +4,11 @@
  * command and attribute; here are the policies, the handlers (which parse,
  * call pool.c and build replies) and the event multicast.
  *
- * The family is not parallel_ops: handlers run under genl_mutex, up to and
- * including the ack, which is what makes tb_errbuf below safe (Linux 6.1's
- * extack has no buffer of its own for formatted messages).
+ * The family is not parallel_ops: handlers run under genl_mutex.  Linux 6.1's
+ * extack has no buffer of its own for formatted messages, and the core sends
+ * the ack after genl_mutex is dropped; so formatted messages go to tb_errbuf
+ * (under genl_mutex), and tb_nl_doit() sends their ack itself before the
+ * mutex is dropped: no other request can overwrite a message before its ack.
  */
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -20,7 +22,8 @@
 #define TB_ERRBUF_LEN 192
 
 static struct genl_family tb_family;
-static char tb_errbuf[TB_ERRBUF_LEN];	/* under genl_mutex, see above */
+/* under genl_mutex, read until the ack is sent (tb_nl_doit) */
+static char tb_errbuf[TB_ERRBUF_LEN];
 
 #define TB_NAME_POLICY { .type = NLA_NUL_STRING, .len = THINBLK_NAME_MAX - 1 }
 #define TB_PATH_POLICY { .type = NLA_NUL_STRING, .len = THINBLK_PATH_MAX - 1 }
@@ -583,26 +586,62 @@ void tb_nl_event(const struct tb_event *ev)
 	genlmsg_multicast(&tb_family, msg, 0, 0, GFP_NOIO);
 }
 
-#define TB_ADMIN_OP(c, fn) { .cmd = (c), .doit = (fn), .flags = GENL_ADMIN_PERM }
+typedef int (*tb_doit_t)(struct sk_buff *skb, struct genl_info *info);
+
+static const tb_doit_t tb_doits[THINBLK_CMD_MAX + 1] = {
+	[THINBLK_CMD_GET_VERSION]	= tb_nl_get_version,
+	[THINBLK_CMD_POOL_CREATE]	= tb_nl_pool_create,
+	[THINBLK_CMD_POOL_OPEN]		= tb_nl_pool_open,
+	[THINBLK_CMD_POOL_CLOSE]	= tb_nl_pool_close,
+	[THINBLK_CMD_POOL_DESTROY]	= tb_nl_pool_destroy,
+	[THINBLK_CMD_POOL_GROW]		= tb_nl_pool_grow,
+	[THINBLK_CMD_POOL_SET]		= tb_nl_pool_set,
+	[THINBLK_CMD_POOL_GET]		= tb_nl_pool_get,
+	[THINBLK_CMD_VOL_CREATE]	= tb_nl_vol_create,
+	[THINBLK_CMD_VOL_SNAPSHOT]	= tb_nl_vol_snapshot,
+	[THINBLK_CMD_VOL_RESIZE]	= tb_nl_vol_resize,
+	[THINBLK_CMD_VOL_DELETE]	= tb_nl_vol_delete,
+	[THINBLK_CMD_VOL_SET]		= tb_nl_vol_set,
+	[THINBLK_CMD_VOL_GET]		= tb_nl_vol_get,
+	[THINBLK_CMD_VOL_STATS]		= tb_nl_vol_stats,
+};
+
+/*
+ * Every request: the handler, then, when it failed with a message formatted
+ * into tb_errbuf, the error ack while genl_mutex still protects the buffer;
+ * -EINTR tells netlink_rcv_skb() the ack is sent (as for a dump started).
+ */
+static int tb_nl_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	int r = tb_doits[info->genlhdr->cmd](skb, info);
+
+	if (!r || info->extack->_msg != tb_errbuf)
+		return r;
+	netlink_ack(skb, info->nlhdr, r, info->extack);
+	return -EINTR;
+}
+
+#define TB_OP(c) { .cmd = (c), .doit = tb_nl_doit }
+#define TB_ADMIN_OP(c) { .cmd = (c), .doit = tb_nl_doit, .flags = GENL_ADMIN_PERM }
 
 static const struct genl_small_ops tb_ops[] = {
-	{ .cmd = THINBLK_CMD_GET_VERSION, .doit = tb_nl_get_version },
-	TB_ADMIN_OP(THINBLK_CMD_POOL_CREATE, tb_nl_pool_create),
-	TB_ADMIN_OP(THINBLK_CMD_POOL_OPEN, tb_nl_pool_open),
-	TB_ADMIN_OP(THINBLK_CMD_POOL_CLOSE, tb_nl_pool_close),
-	TB_ADMIN_OP(THINBLK_CMD_POOL_DESTROY, tb_nl_pool_destroy),
-	TB_ADMIN_OP(THINBLK_CMD_POOL_GROW, tb_nl_pool_grow),
-	TB_ADMIN_OP(THINBLK_CMD_POOL_SET, tb_nl_pool_set),
-	{ .cmd = THINBLK_CMD_POOL_GET, .doit = tb_nl_pool_get,
+	TB_OP(THINBLK_CMD_GET_VERSION),
+	TB_ADMIN_OP(THINBLK_CMD_POOL_CREATE),
+	TB_ADMIN_OP(THINBLK_CMD_POOL_OPEN),
+	TB_ADMIN_OP(THINBLK_CMD_POOL_CLOSE),
+	TB_ADMIN_OP(THINBLK_CMD_POOL_DESTROY),
+	TB_ADMIN_OP(THINBLK_CMD_POOL_GROW),
+	TB_ADMIN_OP(THINBLK_CMD_POOL_SET),
+	{ .cmd = THINBLK_CMD_POOL_GET, .doit = tb_nl_doit,
 	  .dumpit = tb_nl_pool_dump },
-	TB_ADMIN_OP(THINBLK_CMD_VOL_CREATE, tb_nl_vol_create),
-	TB_ADMIN_OP(THINBLK_CMD_VOL_SNAPSHOT, tb_nl_vol_snapshot),
-	TB_ADMIN_OP(THINBLK_CMD_VOL_RESIZE, tb_nl_vol_resize),
-	TB_ADMIN_OP(THINBLK_CMD_VOL_DELETE, tb_nl_vol_delete),
-	TB_ADMIN_OP(THINBLK_CMD_VOL_SET, tb_nl_vol_set),
-	{ .cmd = THINBLK_CMD_VOL_GET, .doit = tb_nl_vol_get,
+	TB_ADMIN_OP(THINBLK_CMD_VOL_CREATE),
+	TB_ADMIN_OP(THINBLK_CMD_VOL_SNAPSHOT),
+	TB_ADMIN_OP(THINBLK_CMD_VOL_RESIZE),
+	TB_ADMIN_OP(THINBLK_CMD_VOL_DELETE),
+	TB_ADMIN_OP(THINBLK_CMD_VOL_SET),
+	{ .cmd = THINBLK_CMD_VOL_GET, .doit = tb_nl_doit,
 	  .dumpit = tb_nl_vol_dump },
-	{ .cmd = THINBLK_CMD_VOL_STATS, .doit = tb_nl_vol_stats,
+	{ .cmd = THINBLK_CMD_VOL_STATS, .doit = tb_nl_doit,
 	  .dumpit = tb_nl_stats_dump },
 };
 

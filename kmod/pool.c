@@ -507,8 +507,9 @@ static void tb_volume_deactivate(struct tb_volume *vol)
 	xa_erase(&pool->vol_ids, vol->mv->id);
 	tb_volume_del_disk(vol);
 	tb_io_vol_exit(vol);
+	flush_workqueue(pool->wq);	/* bios that waited on its claims */
 	cancel_work_sync(&vol->error_work);
-	kfree(vol);
+	tb_volume_put_disk(vol);	/* frees @vol, now or at its last close */
 }
 
 static int tb_activate_one(void *arg, struct tb_mvol *mv)

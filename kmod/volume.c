@@ -39,11 +39,25 @@ static void tb_release(struct gendisk *disk, fmode_t mode)
 	mutex_unlock(&vol->open_mutex);
 }
 
+/*
+ * The volume lives as long as its disk: an opener may still hold the disk
+ * after the pool deleted the volume or failed to open (tb_release then runs
+ * on it), so it is freed with the disk's last reference, not before.
+ */
+static void tb_free_disk(struct gendisk *disk)
+{
+	struct tb_volume *vol = disk->private_data;
+
+	ida_free(&tb_minors, vol->minor);
+	kfree(vol);
+}
+
 static const struct block_device_operations tb_fops = {
 	.owner = THIS_MODULE,
 	.submit_bio = tb_submit_bio,
 	.open = tb_open,
 	.release = tb_release,
+	.free_disk = tb_free_disk,
 };
 
 static struct tb_volume *tb_dev_vol(struct device *dev)
@@ -149,11 +163,19 @@ bad_disk:
 	return r;
 }
 
+/* The disk goes away: no new opener, no new bio. */
 void tb_volume_del_disk(struct tb_volume *vol)
 {
+	mutex_lock(&vol->open_mutex);
+	vol->dying = true;
+	mutex_unlock(&vol->open_mutex);
 	del_gendisk(vol->disk);
+}
+
+/* Drop our reference: @vol is freed with the disk, now or at its last close. */
+void tb_volume_put_disk(struct tb_volume *vol)
+{
 	put_disk(vol->disk);
-	ida_free(&tb_minors, vol->minor);
 }
 
 int tb_volumes_init(void)

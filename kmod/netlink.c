@@ -17,7 +17,7 @@
 #include "netlink.h"
 #include "pool.h"
 
-#define TB_ERRBUF_LEN 192
+#define TB_ERRBUF_LEN 256
 
 static struct genl_family tb_family;
 static char tb_errbuf[TB_ERRBUF_LEN];	/* under genl_mutex, see above */

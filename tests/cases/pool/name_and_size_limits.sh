@@ -31,14 +31,14 @@ expect_ok tbrawnl open p0 /dev/ram0 /dev/ram1
 # volume sizes: one sector more than the limit is refused everywhere
 v=$(tb_vol p0/v)
 expect_err "volume \"p0/big\": size 9223372036854775808 is above the largest volume size $MAX" \
-	thinctl vol create p0/big --size 8E
+	thinctl vol create p0/big --size 8192P
 expect_eq "$RC" 1 "exit status of the refused create"
 expect_err "volume \"p0/s\": size 9223372036854775808 is above the largest volume size $MAX" \
-	thinctl vol snapshot p0/v s --size 8E
+	thinctl vol snapshot p0/v s --size 8192P
 expect_err "volume \"p0/v\": size 9223372036854775808 is above the largest volume size $MAX" \
-	thinctl vol resize p0/v 8E
+	thinctl vol resize p0/v 8192P
 expect_err "pool \"p0\": basesize 9223372036854775808 is above the largest volume size $MAX" \
-	thinctl pool set p0 --basesize 8E
+	thinctl pool set p0 --basesize 8192P
 expect_eq "$(tb_field 'vol list p0' length)" 1 "volumes after the refused sizes"
 expect_eq "$(tb_field 'vol show p0/v' .size)" 10737418240 "size of v after the refused resize"
 expect_eq "$(tb_field 'pool show p0' .basesize)" 10737418240 "basesize after the refused set"

@@ -409,6 +409,8 @@ int tb_meta_format(struct block_device *meta_bdev,
 	BUILD_BUG_ON(sizeof(struct thinblk_disk_volume) != 128);
 	if (!nr_data)
 		return -ENOSPC;
+	if (nr_data > THINBLK_DATA_BLOCKS_MAX)
+		return -EFBIG;
 	m = tb_meta_alloc(meta_bdev, data_bdev);
 	if (IS_ERR(m))
 		return PTR_ERR(m);
@@ -437,10 +439,39 @@ bad:
 	return r;
 }
 
+/*
+ * Everything read from disk is checked before it is used: a checksum only
+ * says that a block is as written, not that what was written makes sense.
+ */
+
+/* Walks recurse as deep as a tree is: bound it before any walk. */
+static int tb_check_root(const char *what, const struct thinblk_disk_root *d)
+{
+	u32 depth = le32_to_cpu(d->depth);
+
+	if (tb_radix_depth_valid(depth))
+		return 0;
+	pr_err("thinblk: %s root of depth %u, deeper than any tree\n", what,
+	       depth);
+	return -EUCLEAN;
+}
+
+static int tb_check_sb_data(const struct thinblk_disk_superblock *sb)
+{
+	u64 nr = le64_to_cpu(sb->nr_data_blocks);
+
+	if (nr && nr <= THINBLK_DATA_BLOCKS_MAX)
+		return 0;
+	pr_err("thinblk: superblock: %llu data blocks, the format holds 1 to %llu\n",
+	       nr, THINBLK_DATA_BLOCKS_MAX);
+	return -EUCLEAN;
+}
+
 static int tb_check_superblock(struct tb_meta *m,
 			       const struct thinblk_disk_superblock *sb)
 {
 	u32 bs = le32_to_cpu(sb->data_block_size);
+	int r;
 
 	if (le64_to_cpu(sb->magic) != THINBLK_SB_MAGIC) {
 		pr_err("thinblk: not a thinblk metadata device\n");
@@ -461,6 +492,13 @@ static int tb_check_superblock(struct tb_meta *m,
 		pr_err("thinblk: superblock: bad data block size %u\n", bs);
 		return -EUCLEAN;
 	}
+	r = tb_check_sb_data(sb);
+	if (!r)
+		r = tb_check_root("superblock: data space map", &sb->data_sm);
+	if (!r)
+		r = tb_check_root("superblock: volume table", &sb->volumes);
+	if (r)
+		return r;
 	if (tb_data_blocks(m->data_bdev, bs) < le64_to_cpu(sb->nr_data_blocks)) {
 		pr_err("thinblk: data device is smaller than the pool\n");
 		return -EINVAL;
@@ -479,6 +517,45 @@ static void tb_settings_from_disk(struct tb_meta_settings *s,
 	s->no_space_timeout = le32_to_cpu(sb->no_space_timeout);
 }
 
+/* A volume record's own fields, keyed @id in the volume table. */
+static int tb_check_vol_record(struct tb_meta *m, u64 id,
+			       const struct thinblk_disk_volume *d)
+{
+	u32 origin = le32_to_cpu(d->origin), flags = le32_to_cpu(d->flags);
+	u64 size = le64_to_cpu(d->size);
+
+	if (id > U32_MAX) {
+		pr_err("thinblk: volume table: key %llu does not fit a volume id\n",
+		       id);
+		return -EUCLEAN;
+	}
+	if (id >= m->next_id) {
+		pr_err("thinblk: volume %llu: id not below the next id %u\n",
+		       id, m->next_id);
+		return -EUCLEAN;
+	}
+	if (flags != THINBLK_VOL_F_LIVE && flags != THINBLK_VOL_F_DELETING) {
+		pr_err("thinblk: volume %llu: bad flags %#x\n", id, flags);
+		return -EUCLEAN;
+	}
+	/* a snapshot's id is always above its origin's */
+	if (origin != THINBLK_NO_ORIGIN && origin >= id) {
+		pr_err("thinblk: volume %llu: bad origin %u\n", id, origin);
+		return -EUCLEAN;
+	}
+	if (!size || !IS_ALIGNED(size, THINBLK_SECTOR_SIZE) ||
+	    size > THINBLK_VOL_SIZE_MAX) {
+		pr_err("thinblk: volume %llu: bad size %llu\n", id, size);
+		return -EUCLEAN;
+	}
+	if (!tb_radix_depth_valid(le32_to_cpu(d->root.depth))) {
+		pr_err("thinblk: volume %llu: mapping root of depth %u, deeper than any tree\n",
+		       id, le32_to_cpu(d->root.depth));
+		return -EUCLEAN;
+	}
+	return 0;
+}
+
 static int tb_load_vol(void *arg, u64 id, const void *value, bool shared)
 {
 	const struct thinblk_disk_volume *d = value;
@@ -486,6 +563,9 @@ static int tb_load_vol(void *arg, u64 id, const void *value, bool shared)
 	struct tb_mvol *v;
 	int r;
 
+	r = tb_check_vol_record(m, id, d);
+	if (r)
+		return r;
 	v = tb_mvol_alloc();
 	if (!v)
 		return -ENOMEM;
@@ -615,6 +695,8 @@ int tb_meta_grow_data(struct tb_meta *m, u64 nr_blocks)
 {
 	int r;
 
+	if (nr_blocks > THINBLK_DATA_BLOCKS_MAX)
+		return -EFBIG;
 	tb_lock(m);
 	r = tb_dsm_resize(m->dsm, nr_blocks);
 	if (!r)

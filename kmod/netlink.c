@@ -19,7 +19,7 @@
 #include "netlink.h"
 #include "pool.h"
 
-#define TB_ERRBUF_LEN 192
+#define TB_ERRBUF_LEN 256
 
 static struct genl_family tb_family;
 /* under genl_mutex, read until the ack is sent (tb_nl_doit) */

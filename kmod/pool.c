@@ -6,6 +6,7 @@
  */
 #include <linux/ctype.h>
 #include <linux/module.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 
@@ -575,6 +576,75 @@ static void tb_pool_teardown(struct tb_pool *pool)
 	tb_pool_free(pool);
 }
 
+/* The rule for pool and volume names (uapi/linux/thinblk.h). */
+static bool tb_valid_name(const char *name)
+{
+	size_t i, len = strlen(name);
+
+	if (!len || len >= THINBLK_NAME_MAX || !strcmp(name, ".") ||
+	    !strcmp(name, ".."))
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isalnum(name[i]) && !strchr("_.-", name[i]))
+			return false;
+	return true;
+}
+
+#define TB_NAME_RULE "use 1-63 characters of [A-Za-z0-9_.-], not . or .."
+
+static int tb_check_pool_name(const char *name, struct netlink_ext_ack *ea)
+{
+	if (tb_valid_name(name))
+		return 0;
+	tb_nl_errmsg(ea, "pool \"%s\": invalid name: " TB_NAME_RULE, name);
+	return -EINVAL;
+}
+
+/* A block size for messages: "64K", "1M". */
+static u32 tb_bs_num(u32 bs)
+{
+	return bs >= SZ_1M ? bs / SZ_1M : bs / SZ_1K;
+}
+
+static const char *tb_bs_unit(u32 bs)
+{
+	return bs >= SZ_1M ? "M" : "K";
+}
+
+/*
+ * Does a data device of @bytes fit the format at @block_size (mapping
+ * values are 32 bits, THINBLK_DATA_BLOCKS_MAX)?  The message names the
+ * smallest block size that would fit, for pool create; @grow: the pool
+ * exists and keeps its block size.
+ */
+static int tb_check_data_blocks(const char *name, u64 bytes, u32 block_size,
+				bool grow, struct netlink_ext_ack *ea)
+{
+	u64 nr = div_u64(bytes, block_size);
+	u32 bs = block_size;
+
+	if (nr <= THINBLK_DATA_BLOCKS_MAX)
+		return 0;
+	while (bs < THINBLK_BLOCK_SIZE_MAX &&
+	       div_u64(bytes, bs) > THINBLK_DATA_BLOCKS_MAX)
+		bs <<= 1;
+	if (grow)
+		tb_nl_errmsg(ea, "pool \"%s\": data device has %llu blocks of %u%s, the format holds at most %llu; not grown",
+			     name, nr, tb_bs_num(block_size),
+			     tb_bs_unit(block_size), THINBLK_DATA_BLOCKS_MAX);
+	else if (div_u64(bytes, bs) > THINBLK_DATA_BLOCKS_MAX)
+		tb_nl_errmsg(ea, "pool \"%s\": data device has %llu blocks of %u%s, the format holds at most %llu even at the largest block size (%u%s)",
+			     name, nr, tb_bs_num(block_size),
+			     tb_bs_unit(block_size), THINBLK_DATA_BLOCKS_MAX,
+			     tb_bs_num(bs), tb_bs_unit(bs));
+	else
+		tb_nl_errmsg(ea, "pool \"%s\": data device has %llu blocks of %u%s, the format holds at most %llu; use a block size of %u%s or more",
+			     name, nr, tb_bs_num(block_size),
+			     tb_bs_unit(block_size), THINBLK_DATA_BLOCKS_MAX,
+			     tb_bs_num(bs), tb_bs_unit(bs));
+	return -EFBIG;
+}
+
 static int tb_check_block_size(const struct tb_pool_params *p,
 			       struct netlink_ext_ack *ea)
 {
@@ -592,11 +662,17 @@ static int tb_check_block_size(const struct tb_pool_params *p,
 static int tb_check_size(const char *what, const char *obj, u64 size,
 			 struct netlink_ext_ack *ea)
 {
-	if (size && IS_ALIGNED(size, THINBLK_SECTOR_SIZE))
-		return 0;
-	tb_nl_errmsg(ea, "%s: %s must be a non-zero multiple of 512", obj,
-		     what);
-	return -EINVAL;
+	if (!size || !IS_ALIGNED(size, THINBLK_SECTOR_SIZE)) {
+		tb_nl_errmsg(ea, "%s: %s must be a non-zero multiple of 512",
+			     obj, what);
+		return -EINVAL;
+	}
+	if (size > THINBLK_VOL_SIZE_MAX) {
+		tb_nl_errmsg(ea, "%s: %s %llu is above the largest volume size %llu (8 EiB - 512, the block layer's limit)",
+			     obj, what, size, THINBLK_VOL_SIZE_MAX);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* Apply the settings in @p over @s. */
@@ -639,7 +715,9 @@ int tb_pool_create(const struct tb_pool_params *p, struct netlink_ext_ack *ea)
 	struct tb_pool *pool;
 	int r;
 
-	r = tb_check_block_size(p, ea);
+	r = tb_check_pool_name(p->name, ea);
+	if (!r)
+		r = tb_check_block_size(p, ea);
 	if (r)
 		return r;
 	if (p->set & TB_SET_BLOCK_SIZE)
@@ -655,7 +733,11 @@ int tb_pool_create(const struct tb_pool_params *p, struct netlink_ext_ack *ea)
 		r = PTR_ERR(pool);
 		goto out;
 	}
-	r = tb_apply_settings(&s, bdev_nr_bytes(pool->data_bdev), p, ea);
+	r = tb_check_data_blocks(p->name, bdev_nr_bytes(pool->data_bdev),
+				 s.block_size, false, ea);
+	if (!r)
+		r = tb_apply_settings(&s, bdev_nr_bytes(pool->data_bdev), p,
+				      ea);
 	if (!r)
 		r = tb_meta_format(pool->meta_bdev, pool->data_bdev, p->name, &s,
 				   &pool->meta);
@@ -688,6 +770,9 @@ int tb_pool_open(const struct tb_pool_params *p, struct netlink_ext_ack *ea)
 	struct tb_pool *pool;
 	int r;
 
+	r = tb_check_pool_name(p->name, ea);
+	if (r)
+		return r;
 	mutex_lock(&tb_pools_mutex);
 	pool = tb_pool_find(p->name);
 	if (pool) {
@@ -773,6 +858,10 @@ int tb_pool_grow(const char *name, struct netlink_ext_ack *ea)
 	mutex_lock(&tb_pools_mutex);
 	pool = tb_pool_lookup(name, ea);
 	r = pool ? 0 : -ENOENT;
+	if (r)
+		goto out;
+	r = tb_check_data_blocks(name, bdev_nr_bytes(pool->data_bdev),
+				 pool->block_size, true, ea);
 	if (r)
 		goto out;
 	nr = div_u64(bdev_nr_bytes(pool->data_bdev), pool->block_size);
@@ -920,17 +1009,13 @@ static struct tb_volume *tb_vol_lookup(const char *pool_name,
 	return vol;
 }
 
-static bool tb_valid_name(const char *name)
+static int tb_check_vol_size(const char *pool_name, const char *name,
+			     u64 size, struct netlink_ext_ack *ea)
 {
-	size_t i, len = strlen(name);
+	char obj[2 * THINBLK_NAME_MAX + 16];
 
-	if (!len || len >= THINBLK_NAME_MAX || !strcmp(name, ".") ||
-	    !strcmp(name, ".."))
-		return false;
-	for (i = 0; i < len; i++)
-		if (!isalnum(name[i]) && !strchr("_.-", name[i]))
-			return false;
-	return true;
+	snprintf(obj, sizeof(obj), "volume \"%s/%s\"", pool_name, name);
+	return tb_check_size("size", obj, size, ea);
 }
 
 /* Checks common to create and snapshot; returns the pool. */
@@ -949,15 +1034,12 @@ static struct tb_pool *tb_vol_new_checks(const char *pool_name,
 		return NULL;
 	*r = -EINVAL;
 	if (!tb_valid_name(name)) {
-		tb_nl_errmsg(ea, "volume \"%s/%s\": invalid name: use 1-63 characters of [A-Za-z0-9_.-], not . or ..",
+		tb_nl_errmsg(ea, "volume \"%s/%s\": invalid name: " TB_NAME_RULE,
 			     pool_name, name);
 		return NULL;
 	}
-	if (!IS_ALIGNED(size, THINBLK_SECTOR_SIZE)) {
-		tb_nl_errmsg(ea, "volume \"%s/%s\": size must be a multiple of 512",
-			     pool_name, name);
+	if (tb_check_vol_size(pool_name, name, size, ea))
 		return NULL;
-	}
 	if (size < min_size) {
 		tb_nl_errmsg(ea, "volume \"%s/%s\": size %llu is below the %s (%llu)",
 			     pool_name, name, size, min_what, min_size);
@@ -1087,11 +1169,8 @@ int tb_vol_resize(const char *pool_name, const char *name, u64 size,
 			     pool_name, name, size, vol->mv->size);
 		goto out;
 	}
-	if (!IS_ALIGNED(size, THINBLK_SECTOR_SIZE)) {
-		tb_nl_errmsg(ea, "volume \"%s/%s\": size must be a multiple of 512",
-			     pool_name, name);
+	if (tb_check_vol_size(pool_name, name, size, ea))
 		goto out;
-	}
 	tb_meta_set_vol_size(vol->pool->meta, vol->mv, size);
 	r = tb_pool_commit_op(vol->pool, ea);
 	if (r)

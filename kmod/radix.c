@@ -8,6 +8,7 @@
 #include "radix.h"
 
 #define TB_FANOUT (THINBLK_NODE_PAYLOAD / sizeof(__le64))
+/* Deeper than any u64 key needs (509^7 * 31 > 2^64); tb_grow() stops here. */
 #define TB_MAX_DEPTH 8
 
 static __le64 *tb_children(struct thinblk_disk_node *n)
@@ -24,6 +25,11 @@ static void *tb_value(struct tb_radix *r, struct thinblk_disk_node *n,
 static bool tb_value_is_zero(struct tb_radix *r, const void *v)
 {
 	return !memchr_inv(v, 0, r->value_size);
+}
+
+bool tb_radix_depth_valid(u32 depth)
+{
+	return depth <= TB_MAX_DEPTH;
 }
 
 void tb_radix_init(struct tb_radix *r, struct tb_tm *tm,

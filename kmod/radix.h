@@ -44,6 +44,12 @@ struct tb_radix_slot {
 	void *value;
 };
 
+/*
+ * Is @depth possible for a tree of ours?  Roots read from disk are checked
+ * with it before any walk, whose recursion follows the depth.
+ */
+bool tb_radix_depth_valid(u32 depth);
+
 void tb_radix_init(struct tb_radix *r, struct tb_tm *tm,
 		   unsigned int value_size,
 		   int (*inc)(void *, const void *),

@@ -185,6 +185,10 @@ static int check_sb_fields(struct image *img, uint64_t dev_blocks)
 	else if (!is_pow2(bs) || bs < THINBLK_BLOCK_SIZE_MIN ||
 		 bs > THINBLK_BLOCK_SIZE_MAX)
 		damaged(img, "bad data block size %" PRIu32, bs);
+	else if (!img->nr_data || img->nr_data > THINBLK_DATA_BLOCKS_MAX)
+		damaged(img, "superblock says %" PRIu64 " data blocks, the "
+			"format holds 1 to %llu", img->nr_data,
+			THINBLK_DATA_BLOCKS_MAX);
 	else if (le32toh(sb->no_space) >= __THINBLK_NO_SPACE_MAX)
 		damaged(img, "bad no-space policy %" PRIu32,
 			le32toh(sb->no_space));
@@ -517,9 +521,11 @@ static void check_record(struct image *img, const struct tb_offline_vol *vol,
 	else if (memchr(d->name, '\0', sizeof(d->name)) == NULL ||
 		 !tb_name_valid(vol->name))
 		damaged(img, "volume %" PRIu32 ": bad name", vol->id);
-	else if (vol->origin == vol->id)
-		damaged(img, "volume %" PRIu32 ": its own origin", vol->id);
-	else if (!vol->size || vol->size % THINBLK_SECTOR_SIZE)
+	else if (vol->origin != THINBLK_NO_ORIGIN && vol->origin >= vol->id)
+		damaged(img, "volume %" PRIu32 ": origin %" PRIu32 " is not an "
+			"older volume", vol->id, vol->origin);
+	else if (!vol->size || vol->size % THINBLK_SECTOR_SIZE ||
+		 vol->size > THINBLK_VOL_SIZE_MAX)
 		damaged(img, "volume %" PRIu32 ": bad size %" PRIu64, vol->id,
 			vol->size);
 }
@@ -562,6 +568,11 @@ static int vol_value(struct walk *w, uint64_t id, const void *value)
 	uint64_t mapped, blocks;
 	int r;
 
+	if (id > UINT32_MAX) {
+		damaged(img, "volume table key %" PRIu64 " does not fit a "
+			"volume id", id);
+		return -EUCLEAN;
+	}
 	vol_from_disk(&vol, (uint32_t)id, d);
 	check_record(img, &vol, d);
 	r = walk_tree(&map, &d->root, &mapped);

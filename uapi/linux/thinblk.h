@@ -28,27 +28,32 @@
  *   in:  req POOL_NAME, DATA_DEV, META_DEV (paths of block devices)
  *        opt BLOCK_SIZE (u32, power of two, THINBLK_BLOCK_SIZE_MIN..MAX,
  *            default THINBLK_BLOCK_SIZE_DEFAULT)
- *        opt BASESIZE (u64, default THINBLK_BASESIZE_DEFAULT, multiple of 512)
+ *        opt BASESIZE (u64, default THINBLK_BASESIZE_DEFAULT, multiple of 512,
+ *            at most THINBLK_VOL_SIZE_MAX)
  *        opt LOW_WATER (u64 bytes of free data space) or LOW_WATER_PCT (u8)
  *        opt NO_SPACE (u8, enum thinblk_no_space), NO_SPACE_TIMEOUT (u32 s)
  *        opt POOL_FLAGS (u32, THINBLK_POOL_F_*)
  *   out: the pool, as POOL_GET
- *   err: EEXIST pool name in use; EBUSY device in use; EINVAL bad value;
- *        ENOSPC metadata device too small; ENODEV/ENOENT no such device
+ *   err: EEXIST pool name in use; EBUSY device in use; EINVAL bad value
+ *        (also a name that is not a valid name, see above); ENOSPC
+ *        metadata device too small; EFBIG data device of more than
+ *        THINBLK_DATA_BLOCKS_MAX blocks (the message names a block size
+ *        that fits); ENODEV/ENOENT no such device
  *
  * THINBLK_CMD_POOL_OPEN   (reads existing metadata; every volume comes back)
  *   in:  req POOL_NAME, DATA_DEV, META_DEV
  *   out: the pool, as POOL_GET.  Opening an already open pool with the same
  *        devices succeeds (idempotent, for startup scripts).
  *   err: EUCLEAN/EIO metadata damaged (the message names the block);
- *        EINVAL not a thinblk metadata device; EEXIST name open with
- *        other devices
+ *        EINVAL not a thinblk metadata device, or an invalid name; EEXIST
+ *        name open with other devices
  *
  * THINBLK_CMD_POOL_CLOSE  in: req POOL_NAME.  err: EBUSY a volume is open
  * THINBLK_CMD_POOL_DESTROY in: req POOL_NAME.  Closes the pool and wipes its
  *        superblock.  err: EBUSY a volume is open
  * THINBLK_CMD_POOL_GROW   in: req POOL_NAME.  Uses all of the data device
- *        after it grew.  out: the pool
+ *        after it grew.  out: the pool.  err: EFBIG the device grew beyond
+ *        THINBLK_DATA_BLOCKS_MAX blocks (the pool is left as it was)
  *
  * THINBLK_CMD_POOL_SET
  *   in:  req POOL_NAME; opt BASESIZE, LOW_WATER or LOW_WATER_PCT, NO_SPACE,
@@ -68,7 +73,8 @@
  *   in:  req POOL_NAME, VOL_NAME; opt VOL_SIZE (default: the pool's basesize;
  *        smaller than basesize is refused), VOL_LIMIT
  *   out: the volume, as VOL_GET (VOL_DEVICE is the block device node)
- *   err: EEXIST name in use; EINVAL size below basesize; ENOENT no such pool
+ *   err: EEXIST name in use; EINVAL size below basesize or above
+ *        THINBLK_VOL_SIZE_MAX; ENOENT no such pool
  *
  * THINBLK_CMD_VOL_SNAPSHOT  (of a volume or a snapshot; origin stays online)
  *   in:  req POOL_NAME, VOL_ORIGIN (existing), VOL_NAME (new);
@@ -77,7 +83,8 @@
  *   out: the new volume, as VOL_GET
  *
  * THINBLK_CMD_VOL_RESIZE   in: req POOL_NAME, VOL_NAME, VOL_SIZE.  Grows
- *        online; shrinking is refused with EINVAL.  out: the volume
+ *        online; shrinking, or growing past THINBLK_VOL_SIZE_MAX, is refused
+ *        with EINVAL.  out: the volume
  * THINBLK_CMD_VOL_DELETE   in: req POOL_NAME, VOL_NAME.  err: EBUSY open.
  *        Returns at once; the blocks are freed in the background.
  * THINBLK_CMD_VOL_SET      in: req POOL_NAME, VOL_NAME, VOL_LIMIT (0 = none)
@@ -139,6 +146,14 @@
 #define THINBLK_BASESIZE_DEFAULT	(10ULL << 30)
 #define THINBLK_NO_SPACE_TIMEOUT_DEFAULT 60
 #define THINBLK_NO_SPACE_TIMEOUT_MAX	3600
+
+/*
+ * The largest volume size, in bytes: the block layer addresses a device's
+ * bytes with loff_t (i_size, bdev_nr_bytes()), so a device ends at or below
+ * 2^63 - 1; rounded down to a whole sector.  The mapping tree's keys
+ * (virtual blocks, u64) cover far more.  Also the largest basesize.
+ */
+#define THINBLK_VOL_SIZE_MAX		((1ULL << 63) - THINBLK_SECTOR_SIZE)
 
 enum thinblk_no_space {
 	THINBLK_NO_SPACE_ERROR,		/* fail writes needing a block at once */
@@ -295,6 +310,13 @@ enum thinblk_event {
 #define THINBLK_BLOCK_REFCOUNT		0x52454643U	/* "REFC" */
 #define THINBLK_BLOCK_NODE		0x4e4f4445U	/* "NODE" */
 #define THINBLK_MAP_UNMAPPED		0
+/*
+ * Data blocks a pool can have: a mapping value is the data block + 1 in an
+ * __le32 (0 = unmapped), so blocks 0..2^32 - 2 can be mapped.  At 64 KiB
+ * blocks that is 256 TiB - 64 KiB of data; a larger data device needs a
+ * larger block size (at 1 MiB, 4 PiB).
+ */
+#define THINBLK_DATA_BLOCKS_MAX		((1ULL << 32) - 1)
 #define THINBLK_NO_ORIGIN		0xffffffffU
 #define THINBLK_VOL_F_LIVE		(1U << 0)
 #define THINBLK_VOL_F_DELETING		(1U << 1)

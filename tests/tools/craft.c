@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tbcraft: turn a closed pool's metadata device into hostile input.  One
+ * field is rewritten and the block's checksum recomputed, so that only the
+ * kernel's (or thinctl check's) own validation of what it reads stands
+ * between the image and a walk of it.  The layout is uapi/linux/thinblk.h's.
+ *
+ *   tbcraft DEVICE MUTATION
+ *
+ * Mutations:
+ *   nr-data-blocks-zero   superblock nr_data_blocks = 0
+ *   nr-data-blocks-huge   superblock nr_data_blocks = THINBLK_DATA_BLOCKS_MAX + 1
+ *   deep-root             superblock data space map root depth = 64
+ *   deep-volumes-root     superblock volume table root depth = 64
+ *   volume-depth          the first volume record's mapping root depth = 64
+ *   volume-flags          the first volume record's flags get an unknown bit
+ *   volume-origin         the first volume record is its own origin
+ *   volume-id-big         the volume table (one leaf) moves under four new
+ *                         nodes, to keys above 2^32 (refcounts kept right)
+ *
+ * Exit status 0 when the device was changed, 1 on an error, 2 on usage.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/thinblk.h>
+
+#define BLOCK		THINBLK_META_BLOCK_SIZE
+#define FANOUT		(THINBLK_NODE_PAYLOAD / sizeof(uint64_t))
+#define VOL_ENTRIES	(THINBLK_NODE_PAYLOAD / sizeof(struct thinblk_disk_volume))
+#define HOSTILE_DEPTH	64
+#define UNKNOWN_VOL_FLAG (1U << 7)
+#define CRC32C_POLY	0x82f63b78U	/* Castagnoli, bit-reversed */
+/* volume-id-big: levels added above the leaf, and the top node's entry */
+#define ID_BIG_LEVELS	4
+#define ID_BIG_ENTRY	2
+
+static int fd;
+static const char *dev;
+static struct thinblk_disk_superblock *sb;
+static uint8_t sb_buf[BLOCK];
+
+static uint32_t crc32c(uint32_t crc, const void *data, size_t len)
+{
+	static uint32_t table[256];
+	const uint8_t *p = data;
+	unsigned int i, j;
+
+	if (!table[1]) {
+		for (i = 0; i < 256; i++) {
+			uint32_t c = i;
+
+			for (j = 0; j < 8; j++)
+				c = (c >> 1) ^ (CRC32C_POLY & -(c & 1));
+			table[i] = c;
+		}
+	}
+	while (len--)
+		crc = (crc >> 8) ^ table[(crc ^ *p++) & 0xff];
+	return crc;
+}
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "tbcraft: %s: ", dev);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void read_block(uint64_t b, uint32_t type, void *buf)
+{
+	const struct thinblk_disk_header *hdr = buf;
+	const size_t skip = sizeof(hdr->csum);
+
+	if (pread(fd, buf, BLOCK, (off_t)(b * BLOCK)) != BLOCK)
+		die("block %" PRIu64 ": %s", b, strerror(errno));
+	if (le32toh(hdr->csum) != crc32c(THINBLK_CSUM_SEED, (uint8_t *)buf + skip,
+					 BLOCK - skip) ||
+	    le32toh(hdr->type) != type || le64toh(hdr->blocknr) != b)
+		die("block %" PRIu64 ": not a valid block of type %#x", b, type);
+}
+
+/* Write block b with its header (type, own number) and a valid checksum. */
+static void write_block(uint64_t b, uint32_t type, void *buf)
+{
+	struct thinblk_disk_header *hdr = buf;
+	const size_t skip = sizeof(hdr->csum);
+
+	hdr->type = htole32(type);
+	hdr->blocknr = htole64(b);
+	hdr->csum = htole32(crc32c(THINBLK_CSUM_SEED, (uint8_t *)buf + skip,
+				   BLOCK - skip));
+	if (pwrite(fd, buf, BLOCK, (off_t)(b * BLOCK)) != BLOCK)
+		die("writing block %" PRIu64 ": %s", b, strerror(errno));
+}
+
+static void *payload(uint8_t *buf)
+{
+	return buf + sizeof(struct thinblk_disk_node);
+}
+
+/* The first volume record: its leaf block (in *leaf), index and key. */
+static struct thinblk_disk_volume *first_volume(uint8_t *buf, uint64_t *leaf,
+						uint64_t *key)
+{
+	const struct thinblk_disk_node *n = (const void *)buf;
+	uint64_t b = le64toh(sb->volumes.block), span = VOL_ENTRIES;
+	uint32_t level = le32toh(sb->volumes.depth), l, i;
+	struct thinblk_disk_volume *v;
+	const __le64 *children;
+
+	if (!b)
+		die("no volumes");
+	for (l = 1; l < level; l++)
+		span *= FANOUT;
+	*key = 0;
+	for (;;) {
+		read_block(b, THINBLK_BLOCK_NODE, buf);
+		if (le32toh(n->level) != level)
+			die("block %" PRIu64 ": level %u, expected %u", b,
+			    le32toh(n->level), level);
+		if (!level)
+			break;
+		children = payload(buf);
+		for (i = 0; i < FANOUT && !children[i]; i++)
+			;
+		if (i == FANOUT)
+			die("block %" PRIu64 ": empty node", b);
+		*key += i * span;
+		b = le64toh(children[i]);
+		span /= level > 1 ? FANOUT : 1;
+		level--;
+	}
+	v = payload(buf);
+	for (i = 0; i < VOL_ENTRIES; i++)
+		if (v[i].flags)
+			break;
+	if (i == VOL_ENTRIES)
+		die("no volume record in leaf %" PRIu64, b);
+	*leaf = b;
+	*key += i;
+	return &v[i];
+}
+
+static void mutate_volume(const char *what)
+{
+	uint8_t buf[BLOCK];
+	struct thinblk_disk_volume *v;
+	uint64_t leaf, key;
+
+	v = first_volume(buf, &leaf, &key);
+	if (!strcmp(what, "volume-depth"))
+		v->root.depth = htole32(HOSTILE_DEPTH);
+	else if (!strcmp(what, "volume-flags"))
+		v->flags = htole32(le32toh(v->flags) | UNKNOWN_VOL_FLAG);
+	else
+		v->origin = htole32((uint32_t)key);
+	write_block(leaf, THINBLK_BLOCK_NODE, buf);
+	printf("volume %" PRIu64 " (%.*s) in block %" PRIu64 ": %s\n", key,
+	       THINBLK_NAME_MAX, v->name, leaf, what);
+}
+
+/* The current slot of refcount block i. */
+static uint64_t refcount_slot(uint32_t i)
+{
+	return 1 + 2ULL * i + ((sb->msm_slot[i / 8] >> (i % 8)) & 1);
+}
+
+/* Find a free node block, give it refcount 1 (on disk) and return it. */
+static uint64_t alloc_node(void)
+{
+	uint64_t nr = le64toh(sb->nr_meta_blocks);
+	uint64_t first = 1 + 2ULL * le32toh(sb->msm_blocks), b;
+	uint8_t buf[BLOCK];
+	__le32 *counts = (void *)(buf + sizeof(struct thinblk_disk_refcounts));
+	uint32_t i, cur = UINT32_MAX;
+
+	for (b = first; b < nr; b++) {
+		i = (uint32_t)(b / THINBLK_REFCOUNTS_PER_BLOCK);
+		if (i != cur) {
+			read_block(refcount_slot(i), THINBLK_BLOCK_REFCOUNT, buf);
+			cur = i;
+		}
+		if (counts[b % THINBLK_REFCOUNTS_PER_BLOCK])
+			continue;
+		counts[b % THINBLK_REFCOUNTS_PER_BLOCK] = htole32(1);
+		write_block(refcount_slot(i), THINBLK_BLOCK_REFCOUNT, buf);
+		return b;
+	}
+	die("no free metadata block");
+}
+
+/* Put the one-leaf volume table under ID_BIG_LEVELS new nodes. */
+static void volume_id_big(void)
+{
+	uint64_t child = le64toh(sb->volumes.block), b = 0;
+	uint8_t buf[BLOCK];
+	struct thinblk_disk_node *n = (void *)buf;
+	__le64 *children = payload(buf);
+	uint32_t level;
+
+	if (!child || le32toh(sb->volumes.depth))
+		die("volume-id-big needs a volume table of one leaf");
+	for (level = 1; level <= ID_BIG_LEVELS; level++) {
+		b = alloc_node();
+		memset(buf, 0, sizeof(buf));
+		n->level = htole32(level);
+		n->value_size = htole32(sizeof(uint64_t));
+		children[level == ID_BIG_LEVELS ? ID_BIG_ENTRY : 0] = htole64(child);
+		write_block(b, THINBLK_BLOCK_NODE, buf);
+		child = b;
+	}
+	sb->volumes.block = htole64(b);
+	sb->volumes.depth = htole32(ID_BIG_LEVELS);
+	printf("volume table root %" PRIu64 " at depth %u\n", b, ID_BIG_LEVELS);
+}
+
+int main(int argc, char **argv)
+{
+	const char *what;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: tbcraft DEVICE MUTATION\n");
+		return 2;
+	}
+	dev = argv[1];
+	what = argv[2];
+	fd = open(dev, O_RDWR | O_EXCL);
+	if (fd < 0)
+		die("%s", strerror(errno));
+	sb = (void *)sb_buf;
+	read_block(0, THINBLK_BLOCK_SUPER, sb_buf);
+	if (le64toh(sb->magic) != THINBLK_SB_MAGIC)
+		die("not a thinblk metadata device");
+	if (!strcmp(what, "nr-data-blocks-zero"))
+		sb->nr_data_blocks = 0;
+	else if (!strcmp(what, "nr-data-blocks-huge"))
+		sb->nr_data_blocks = htole64(THINBLK_DATA_BLOCKS_MAX + 1);
+	else if (!strcmp(what, "deep-root"))
+		sb->data_sm.depth = htole32(HOSTILE_DEPTH);
+	else if (!strcmp(what, "deep-volumes-root"))
+		sb->volumes.depth = htole32(HOSTILE_DEPTH);
+	else if (!strcmp(what, "volume-id-big"))
+		volume_id_big();
+	else if (!strcmp(what, "volume-depth") || !strcmp(what, "volume-flags") ||
+		 !strcmp(what, "volume-origin"))
+		mutate_volume(what);
+	else {
+		fprintf(stderr, "tbcraft: unknown mutation \"%s\"\n", what);
+		return 2;
+	}
+	write_block(0, THINBLK_BLOCK_SUPER, sb_buf);
+	if (fsync(fd))
+		die("fsync: %s", strerror(errno));
+	close(fd);
+	return 0;
+}

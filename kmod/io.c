@@ -577,16 +577,31 @@ release:
  * waits for that claim.  Exclusive was read first (a commit's clearing of the
  * rule's bit comes before it, a claim taken before that commit comes before
  * the read barrier); a provisioning that claims later sees the block
- * exclusive in tb_meta_provision() and writes in place too.
+ * exclusive in tb_meta_provision() and writes in place too; one that is gone
+ * changed the mapping first, which the second look at the cache sees.
  */
 static void tb_write_in_place(struct tb_volume *vol, struct bio *bio,
 			      u64 dblock)
 {
+	u64 vblock = tb_bio_block(vol->pool, bio), now;
+	bool exclusive;
+
 	smp_rmb();	/* exclusive, then claims */
-	if (unlikely(xa_load(&vol->prov, tb_bio_block(vol->pool, bio))))
-		tb_pool_defer(vol->pool, bio);
-	else
-		tb_remap_write(vol, bio, dblock);
+	if (unlikely(xa_load(&vol->prov, vblock)))
+		goto defer;
+	/*
+	 * No claim: maybe one finished since we looked up @dblock, mapping a
+	 * copy (its insert updates the cache before the claim goes) and freeing
+	 * @dblock.  So the mapping must still be the one we found.
+	 */
+	smp_rmb();	/* claims, then the mapping again */
+	if (unlikely(!tb_meta_lookup_cached(vol->mv, vblock, &now, &exclusive) ||
+		     now != dblock || !exclusive))
+		goto defer;
+	tb_remap_write(vol, bio, dblock);
+	return;
+defer:
+	tb_pool_defer(vol->pool, bio);
 }
 
 static void tb_map_write(struct tb_volume *vol, struct bio *bio)
@@ -774,10 +789,14 @@ static blk_status_t tb_provision(struct tb_volume *vol, struct bio *bio)
 	 * Out of space or over the limit, maybe only because blocks freed or
 	 * unshared in this transaction wait for its commit: commit, try again.
 	 */
-	if ((r == -ENOSPC || r == -EDQUOT) && tb_meta_needs_commit(pool->meta) &&
-	    !tb_pool_commit(pool))
+	if ((r == -ENOSPC || (r == -EDQUOT && old != U64_MAX)) &&
+	    tb_meta_needs_commit(pool->meta)) {
+		r = tb_pool_commit(pool);
+		if (r)
+			return tb_metadata_error(pool, r);
 		r = tb_meta_provision(pool->meta, vol->mv, vblock, true, &new,
 				      &old);
+	}
 	if (r == -EEXIST)
 		return errno_to_blk_status(tb_write_sync(vol, bio, old));
 	if (r == -ENOSPC && !tb_meta_full(pool->meta)) {

@@ -615,6 +615,8 @@ static int tb_nl_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	int r = tb_doits[info->genlhdr->cmd](skb, info);
 
+	if (r == -EINTR)	/* means "acked" to netlink_rcv_skb */
+		r = -EAGAIN;
 	if (!r || info->extack->_msg != tb_errbuf)
 		return r;
 	netlink_ack(skb, info->nlhdr, r, info->extack);

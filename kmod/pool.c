@@ -108,14 +108,21 @@ void tb_pool_meta_full(struct tb_pool *pool)
 	tb_pool_event(pool, THINBLK_EVENT_OUT_OF_META_SPACE);
 }
 
+/* Modes only get worse from read-only on: nothing leaves it but a reopen. */
 void tb_pool_set_mode(struct tb_pool *pool, u32 mode)
 {
 	struct tb_event ev = { .type = THINBLK_EVENT_MODE_CHANGED,
 			       .pool = pool->name, .mode = mode };
-	u32 old = xchg(&pool->mode, mode);
+	u32 old = READ_ONCE(pool->mode), seen;
 
-	if (old == mode)
-		return;
+	for (;;) {
+		if (old == mode || (old >= THINBLK_MODE_READ_ONLY && mode < old))
+			return;
+		seen = cmpxchg(&pool->mode, old, mode);
+		if (seen == old)
+			break;
+		old = seen;
+	}
 	pr_warn("thinblk: pool %s: mode %s -> %s\n", pool->name,
 		tb_mode_names[old], tb_mode_names[mode]);
 	if (mode == THINBLK_MODE_OUT_OF_DATA_SPACE)
@@ -181,8 +188,10 @@ static int tb_pool_check_writable(struct tb_pool *pool,
 {
 	enum thinblk_pool_mode mode = READ_ONCE(pool->mode);
 
-	if (mode < THINBLK_MODE_READ_ONLY)
+	if (mode < THINBLK_MODE_READ_ONLY && !tb_meta_failed(pool->meta))
 		return 0;
+	if (mode < THINBLK_MODE_READ_ONLY)
+		mode = THINBLK_MODE_READ_ONLY;	/* its mode change is on the way */
 	tb_nl_errmsg(ea, "pool \"%s\": %s, metadata can't be changed",
 		     pool->name, tb_mode_names[mode]);
 	return -EROFS;
@@ -466,14 +475,19 @@ static struct tb_volume *tb_volume_new(struct tb_pool *pool,
 	return vol;
 }
 
+/*
+ * A volume and its disk.  @hidden: it can't be opened until tb_volume_show()
+ * (pool open adds them all first: a failure tears them down unopened).
+ */
 static int tb_volume_activate(struct tb_pool *pool, struct tb_mvol *mv,
-			      struct tb_volume **out)
+			      bool hidden, struct tb_volume **out)
 {
 	struct tb_volume *vol = tb_volume_new(pool, mv);
 	int r;
 
 	if (!vol)
 		return -ENOMEM;
+	vol->dying = hidden;
 	r = xa_insert(&pool->vol_ids, mv->id, vol, GFP_KERNEL);
 	if (r)
 		goto bad_id;
@@ -507,15 +521,24 @@ static void tb_volume_deactivate(struct tb_volume *vol)
 	rhashtable_remove_fast(&pool->vol_names, &vol->name_node, tb_vol_names);
 	xa_erase(&pool->vol_ids, vol->mv->id);
 	tb_volume_del_disk(vol);
+	/* an opener that raced a failed pool open may have writes in flight */
+	wait_event(vol->inflight_wait, !atomic_read(&vol->inflight_writes));
 	tb_io_vol_exit(vol);
 	flush_workqueue(pool->wq);	/* bios that waited on its claims */
 	cancel_work_sync(&vol->error_work);
 	tb_volume_put_disk(vol);	/* frees @vol, now or at its last close */
 }
 
+static bool tb_valid_name(const char *name);
+
+/* A volume read from the metadata at pool open (names are checked there). */
 static int tb_activate_one(void *arg, struct tb_mvol *mv)
 {
-	return tb_volume_activate(arg, mv, NULL);
+	if (!tb_valid_name(mv->name)) {
+		pr_err("thinblk: volume %u: invalid name in the metadata\n", mv->id);
+		return -EUCLEAN;
+	}
+	return tb_volume_activate(arg, mv, true, NULL);
 }
 
 /* Refuse if any volume is open; else mark them all dying. */
@@ -560,13 +583,17 @@ static void tb_pool_stop(struct tb_pool *pool)
 	cancel_delayed_work_sync(&pool->commit_work);
 	cancel_delayed_work_sync(&pool->nospace_work);
 	tb_nospace_timeout(&pool->nospace_work.work);
-	flush_workqueue(pool->wq);
+	if (pool->wq)		/* not when the start failed before it */
+		flush_workqueue(pool->wq);
 	tb_nospace_timeout(&pool->nospace_work.work);	/* parked meanwhile */
 	list_for_each_entry_safe(vol, tmp, &pool->volumes, list)
 		tb_volume_deactivate(vol);
 	WRITE_ONCE(pool->mode, THINBLK_MODE_FAIL);	/* stops reclaim */
 	flush_work(&pool->reclaim_work);
-	flush_workqueue(pool->wq);
+	if (pool->wq)
+		flush_workqueue(pool->wq);
+	cancel_delayed_work_sync(&pool->nospace_work);
+	tb_nospace_timeout(&pool->nospace_work.work);
 }
 
 static void tb_pool_teardown(struct tb_pool *pool)
@@ -767,6 +794,7 @@ static bool tb_pool_same_devices(struct tb_pool *pool,
 
 int tb_pool_open(const struct tb_pool_params *p, struct netlink_ext_ack *ea)
 {
+	struct tb_volume *vol;
 	struct tb_pool *pool;
 	int r;
 
@@ -800,6 +828,8 @@ int tb_pool_open(const struct tb_pool_params *p, struct netlink_ext_ack *ea)
 		r = tb_meta_for_each_vol(pool->meta, tb_activate_one, pool);
 	if (r)
 		goto bad_started;
+	list_for_each_entry(vol, &pool->volumes, list)
+		tb_volume_show(vol);
 	list_add_tail(&pool->list, &tb_pools);
 	queue_work(system_wq, &pool->reclaim_work);
 	tb_changed();
@@ -860,8 +890,10 @@ int tb_pool_grow(const char *name, struct netlink_ext_ack *ea)
 	r = pool ? 0 : -ENOENT;
 	if (r)
 		goto out;
-	r = tb_check_data_blocks(name, bdev_nr_bytes(pool->data_bdev),
-				 pool->block_size, true, ea);
+	r = tb_pool_check_writable(pool, ea);
+	if (!r)
+		r = tb_check_data_blocks(name, bdev_nr_bytes(pool->data_bdev),
+					 pool->block_size, true, ea);
 	if (r)
 		goto out;
 	nr = div_u64(bdev_nr_bytes(pool->data_bdev), pool->block_size);
@@ -892,13 +924,18 @@ int tb_pool_set(const struct tb_pool_params *p, struct netlink_ext_ack *ea)
 	r = pool ? 0 : -ENOENT;
 	if (r)
 		goto out;
+	r = tb_pool_check_writable(pool, ea);
+	if (r)
+		goto out;
 	tb_meta_get_settings(pool->meta, &s);
 	tb_meta_usage(pool->meta, &u);
 	r = tb_apply_settings(&s, u.data_blocks * pool->block_size, p, ea);
 	if (r)
 		goto out;
 	tb_meta_set_settings(pool->meta, &s);
-	r = tb_pool_commit(pool);
+	r = tb_pool_commit_op(pool, ea);
+	if (r)
+		goto out;
 	if (s.no_space == THINBLK_NO_SPACE_ERROR)
 		mod_delayed_work(system_wq, &pool->nospace_work, 0);
 	tb_pool_check_low_water(pool);
@@ -1087,7 +1124,7 @@ static int tb_vol_make(struct tb_pool *pool, const char *name, u64 size,
 	r = tb_pool_commit_op(pool, ea);
 	if (r)
 		return r;
-	r = tb_volume_activate(pool, mv, &vol);
+	r = tb_volume_activate(pool, mv, false, &vol);
 	if (r) {
 		/* committed deleted, so that the reclaim may drop it */
 		tb_meta_delete_vol(pool->meta, mv);

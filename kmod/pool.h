@@ -205,6 +205,7 @@ void tb_vol_io_error(struct tb_volume *vol, int err);
 int tb_volume_add_disk(struct tb_volume *vol);
 void tb_volume_del_disk(struct tb_volume *vol);
 void tb_volume_put_disk(struct tb_volume *vol);
+void tb_volume_show(struct tb_volume *vol);
 int tb_volumes_init(void);
 void tb_volumes_exit(void);
 

@@ -163,6 +163,15 @@ bad_disk:
 	return r;
 }
 
+/* A volume added hidden may be opened from now on: tell udev again. */
+void tb_volume_show(struct tb_volume *vol)
+{
+	mutex_lock(&vol->open_mutex);
+	vol->dying = false;
+	mutex_unlock(&vol->open_mutex);
+	kobject_uevent(&disk_to_dev(vol->disk)->kobj, KOBJ_CHANGE);
+}
+
 /* The disk goes away: no new opener, no new bio. */
 void tb_volume_del_disk(struct tb_volume *vol)
 {

@@ -10,7 +10,8 @@
 # allocates (about 20% land twice in one block, the same for all targets);
 # overwrite and shared-read runs are time based.
 # The raw overwrite and read runs are repeated at the end; ratios use the
-# better of the two.
+# better of the two.  unshared_pre/post: the sharing rule's cost (see
+# unshared_cases), against the raw overwrite figure.
 # Env: BENCH_RUNTIME (s per timed fio run, default 8), BENCH_SNAPS (default
 # 100 for dm-thin and thinctl), BENCH_LIBSNAPS (default 10000, flatness).
 . /tests/lib/guest.sh
@@ -40,6 +41,30 @@ fio_iops() {	# timed run
 
 fio_fresh_iops() {	# one 4K write at the start of each of half the blocks
 	fio_json_iops "$1" randwrite 4k --blockalign=64k --number_ios=$((SPAN_BLOCKS / 2))
+}
+
+fio_starts_iops() {	# fio_starts_iops DEV FIRST_BLOCK NBLOCKS: 4K at each block's start
+	fio --name=b --filename="$1" --rw=write:60k --bs=4k --ioengine=psync \
+		--direct=1 --numjobs=1 --offset=$(($2 * 64))k --size=$(($3 * 64))k \
+		--output-format=json 2>/dev/null | jq -r '.jobs[0].write.iops | floor'
+}
+
+flush_dev() {
+	dd if=/dev/null of="$1" conv=notrunc,fsync 2>/dev/null || fail "fsync $1"
+}
+
+# The sharing rule's cost: a new snapshot SNAP of ORIGIN; the origin breaks
+# sharing of one region, the snapshot overwrites it before the next commit
+# (thinblk copies: shared in the last commit), a commit; the same with a
+# second region but the snapshot writes after a commit (in place again).
+unshared_cases() {	# unshared_cases TARGET ORIGIN SNAP
+	_n=$((SPAN_BLOCKS / 4))
+	fio_starts_iops "$2" 0 $_n > /dev/null
+	declare_result "$1" unshared_pre "$(fio_starts_iops "$3" 0 $_n)"
+	flush_dev "$2"
+	fio_starts_iops "$2" $_n $_n > /dev/null
+	flush_dev "$2"
+	declare_result "$1" unshared_post "$(fio_starts_iops "$3" $_n $_n)"
 }
 
 fill() {	# fill DEV: provision/write the whole span once
@@ -112,6 +137,9 @@ dmt_pool
 dmt_thin 0 t0
 dmt_snap_once() { dmt_snap 1 0 t0; }
 run_cases dmthin /dev/mapper/t0 dmt_snap_once
+dmt_snap 2 0 t0
+dmsetup create t2 --table "0 $VOLSECT thin /dev/mapper/pool 2" && dmsetup mknodes || fail "dm-thin t2"
+unshared_cases dmthin /dev/mapper/t0 /dev/mapper/t2
 dmt_thin 10 t10
 declare_result dmthin seqprov "$(fio_json_iops /dev/mapper/t10 write 1M --size=$SEQ_SIZE)"
 t0=$(now_cs)
@@ -129,6 +157,10 @@ tb_pool
 v=$(thinctl vol create bp/v0) || fail "vol create"
 tb_snap_once() { thinctl vol snapshot bp/v0 s0 > /dev/null || fail "snapshot"; }
 run_cases thinblk "$v" tb_snap_once
+s1=$(thinctl vol snapshot bp/v0 s1) || fail "snapshot s1"
+echo 600000 > /sys/module/thinblk/parameters/commit_period_ms	# commits: the flushes only
+unshared_cases thinblk "$v" "$s1"
+echo 1000 > /sys/module/thinblk/parameters/commit_period_ms
 v10=$(thinctl vol create bp/v10) || fail "vol create"
 declare_result thinblk seqprov "$(fio_json_iops "$v10" write 1M --size=$SEQ_SIZE)"
 t0=$(now_cs)
@@ -159,10 +191,12 @@ ratio() {	# ratio A B -> A/B with two decimals
 echo
 echo "== ratios (same guest, same RAM disks) =="
 printf '%-12s %12s %12s %14s  %s\n' case dmthin/raw thinblk/raw thinblk/dmthin target
-for c in alloc overwrite cowbreak seqprov sharedread; do
+R_raw_unshared_pre=$R_raw_overwrite R_raw_unshared_post=$R_raw_overwrite
+for c in alloc overwrite cowbreak seqprov sharedread unshared_pre unshared_post; do
 	eval "r=\$R_raw_$c d=\$R_dmthin_$c t=\$R_thinblk_$c"
 	case $c in
-	alloc|cowbreak) want=">= 2x dm-thin" ;;
+	alloc|cowbreak|unshared_pre) want=">= 2x dm-thin" ;;
+	unshared_post) want="(in place after the commit; raw = overwrite)" ;;
 	overwrite) want=">= 0.9x raw" ;;
 	sharedread) want=">= 0.8x raw" ;;
 	*) want="-" ;;

@@ -47,3 +47,11 @@ tb_wait_field() {
 		sleep 1
 	done
 }
+
+# No periodic commit (module parameter): the only commits are those a case
+# asks for (flushes, control operations), so that writes stay in one
+# transaction across several steps.  tb_load first.
+tb_no_periodic_commit() {
+	echo 600000 > /sys/module/thinblk/parameters/commit_period_ms ||
+		fail "cannot set commit_period_ms"
+}

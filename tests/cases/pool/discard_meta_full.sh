@@ -6,16 +6,15 @@
 . /tests/lib/thinblk.sh
 need_thinctl
 tb_load
-echo 600000 > /sys/module/thinblk/parameters/commit_period_ms ||
-	fail "cannot set commit_period_ms"
+tb_no_periodic_commit
 brd_setup 2 64
-dm_set meta "0 1024 linear /dev/ram1 0"	# 512K: 128 metadata blocks
+dm_set meta "0 512 linear /dev/ram1 0"	# 256K: 64 metadata blocks
 expect_ok thinctl pool create p0 --data /dev/ram0 --metadata /dev/mapper/meta --basesize 1G
 v=$(tb_vol p0/v --size 16G)
 LEAF=64M	# one mapping leaf of 64K blocks
 
 meta_free() {	# metadata blocks left
-	echo $(( ($(tb_field 'pool show p0' .metadata_size) - $(tb_field 'pool show p0' .metadata_used)) / 4096 ))
+	tb_field 'pool show p0' '(.metadata_size - .metadata_used) / 4096'
 }
 
 # One block in each leaf, committed each time, until the metadata is nearly full.

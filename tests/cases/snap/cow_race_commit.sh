@@ -6,8 +6,7 @@
 . /tests/lib/thinblk.sh
 need_thinctl
 tb_load
-echo 600000 > /sys/module/thinblk/parameters/commit_period_ms ||
-	fail "cannot set commit_period_ms"
+tb_no_periodic_commit
 brd_setup 2 64
 modprobe dm-delay || fail "modprobe dm-delay"
 DATA_S=$((64 * 2048))

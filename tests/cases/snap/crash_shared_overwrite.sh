@@ -6,10 +6,7 @@
 . /tests/lib/thinblk.sh
 need_thinctl
 tb_load
-# No periodic commit: the only commits are the ones the workload asks for, so
-# the writes of both sides stay in one transaction.
-echo 600000 > /sys/module/thinblk/parameters/commit_period_ms ||
-	fail "cannot set commit_period_ms"
+tb_no_periodic_commit
 # ram0: the disk under test, ram1: its write log, ram2: the replay, ram3: scratch
 brd_setup 4 48
 DATA_S=$((32 * 2048))		# data: the first 32M; metadata: the next 8M

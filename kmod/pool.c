@@ -826,6 +826,12 @@ int tb_pool_open(const struct tb_pool_params *p, struct netlink_ext_ack *ea)
 	r = tb_pool_start(pool);
 	if (!r)
 		r = tb_meta_for_each_vol(pool->meta, tb_activate_one, pool);
+	if (r == -EUCLEAN)
+		tb_nl_errmsg(ea, "pool \"%s\": metadata damaged, see the kernel log",
+			     p->name);
+	else if (r)
+		tb_nl_errmsg(ea, "pool \"%s\": cannot start it or add its volumes (%d)",
+			     p->name, r);
 	if (r)
 		goto bad_started;
 	list_for_each_entry(vol, &pool->volumes, list)

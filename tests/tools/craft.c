@@ -15,6 +15,8 @@
  *   volume-depth          the first volume record's mapping root depth = 64
  *   volume-flags          the first volume record's flags get an unknown bit
  *   volume-origin         the first volume record is its own origin
+ *   last-volume-name      the last volume record of the first leaf is named
+ *                         "a/b" (the volumes before it load first)
  *   volume-id-big         the volume table (one leaf) moves under four new
  *                         nodes, to keys above 2^32 (refcounts kept right)
  *
@@ -164,7 +166,18 @@ static void mutate_volume(const char *what)
 	uint64_t leaf, key;
 
 	v = first_volume(buf, &leaf, &key);
-	if (!strcmp(what, "volume-depth"))
+	if (!strcmp(what, "last-volume-name")) {
+		struct thinblk_disk_volume *last = v;
+
+		while (last + 1 < (struct thinblk_disk_volume *)payload(buf) + VOL_ENTRIES &&
+		       last[1].flags) {
+			last++;
+			key++;
+		}
+		memset(last->name, 0, sizeof(last->name));
+		memcpy(last->name, "a/b", 3);
+		v = last;
+	} else if (!strcmp(what, "volume-depth"))
 		v->root.depth = htole32(HOSTILE_DEPTH);
 	else if (!strcmp(what, "volume-flags"))
 		v->flags = htole32(le32toh(v->flags) | UNKNOWN_VOL_FLAG);
@@ -258,7 +271,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(what, "volume-id-big"))
 		volume_id_big();
 	else if (!strcmp(what, "volume-depth") || !strcmp(what, "volume-flags") ||
-		 !strcmp(what, "volume-origin"))
+		 !strcmp(what, "volume-origin") || !strcmp(what, "last-volume-name"))
 		mutate_volume(what);
 	else {
 		fprintf(stderr, "tbcraft: unknown mutation \"%s\"\n", what);

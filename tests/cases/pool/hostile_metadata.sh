@@ -40,6 +40,17 @@ for t in \
 	esac
 done
 
+# A bad name in the last record: the volumes before it get their disks, then
+# the open fails and takes them down again; no disk is left.
+dd if=/tmp/good.img of=/dev/ram1 bs=1M 2>/dev/null || fail "restoring the metadata"
+expect_ok tbcraft /dev/ram1 last-volume-name
+dmesg -c >/dev/null
+expect_err "metadata damaged" thinctl pool open p0 --data /dev/ram0 --metadata /dev/ram1
+dmesg | grep -qF "thinblk: volume 1: invalid name in the metadata" ||
+	fail "last-volume-name: kernel log: $(dmesg | grep thinblk | tail -n 3)"
+expect_eq "$(tb_field 'pool list' length)" 0 "pools after the refused open"
+expect_eq "$(ls /sys/block | grep -c thinblk)" 0 "thinblk disks left after the refused open"
+
 # the untouched image still opens, with both volumes
 dd if=/tmp/good.img of=/dev/ram1 bs=1M 2>/dev/null || fail "restoring the metadata"
 expect_ok thinctl pool open p0 --data /dev/ram0 --metadata /dev/ram1

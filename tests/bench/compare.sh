@@ -57,8 +57,8 @@ flush_dev() {
 # sharing of one region, the snapshot overwrites it before the next commit
 # (thinblk copies: shared in the last commit), a commit; the same with a
 # second region but the snapshot writes after a commit (in place again).
-unshared_cases() {	# unshared_cases TARGET ORIGIN SNAP
-	_n=$((SPAN_BLOCKS / 4))
+unshared_cases() {	# unshared_cases TARGET ORIGIN SNAP (64 MiB more data)
+	_n=$((SPAN_BLOCKS / 16))
 	fio_starts_iops "$2" 0 $_n > /dev/null
 	declare_result "$1" unshared_pre "$(fio_starts_iops "$3" 0 $_n)"
 	flush_dev "$2"
@@ -137,11 +137,13 @@ dmt_pool
 dmt_thin 0 t0
 dmt_snap_once() { dmt_snap 1 0 t0; }
 run_cases dmthin /dev/mapper/t0 dmt_snap_once
+dmt_thin 10 t10
+declare_result dmthin seqprov "$(fio_json_iops /dev/mapper/t10 write 1M --size=$SEQ_SIZE)"
+# room for the sharing-rule cases: the sequential volume goes
+dmsetup remove t10 && dmsetup message /dev/mapper/pool 0 "delete 10" || fail "dm-thin delete"
 dmt_snap 2 0 t0
 dmsetup create t2 --table "0 $VOLSECT thin /dev/mapper/pool 2" && dmsetup mknodes || fail "dm-thin t2"
 unshared_cases dmthin /dev/mapper/t0 /dev/mapper/t2
-dmt_thin 10 t10
-declare_result dmthin seqprov "$(fio_json_iops /dev/mapper/t10 write 1M --size=$SEQ_SIZE)"
 t0=$(now_cs)
 i=0
 while [ $i -lt "$NSNAP" ]; do
@@ -157,12 +159,20 @@ tb_pool
 v=$(thinctl vol create bp/v0) || fail "vol create"
 tb_snap_once() { thinctl vol snapshot bp/v0 s0 > /dev/null || fail "snapshot"; }
 run_cases thinblk "$v" tb_snap_once
+v10=$(thinctl vol create bp/v10) || fail "vol create"
+declare_result thinblk seqprov "$(fio_json_iops "$v10" write 1M --size=$SEQ_SIZE)"
+used=$(thinctl -j pool show bp | jq .data_used)
+thinctl vol delete bp/v10 || fail "vol delete"
+i=0	# the reclaim frees it in the background
+while [ "$(thinctl -j pool show bp | jq .data_used)" -gt $((used - 256 * 1048576)) ]; do
+	i=$((i + 1))
+	[ $i -lt 120 ] || fail "v10's space not freed"
+	sleep 1
+done
 s1=$(thinctl vol snapshot bp/v0 s1) || fail "snapshot s1"
 echo 600000 > /sys/module/thinblk/parameters/commit_period_ms	# commits: the flushes only
 unshared_cases thinblk "$v" "$s1"
 echo 1000 > /sys/module/thinblk/parameters/commit_period_ms
-v10=$(thinctl vol create bp/v10) || fail "vol create"
-declare_result thinblk seqprov "$(fio_json_iops "$v10" write 1M --size=$SEQ_SIZE)"
 t0=$(now_cs)
 i=0
 while [ $i -lt "$NSNAP" ]; do

@@ -12,7 +12,9 @@
  *                            must not wait for metadata I/O)
  *   read, block unmapped     zero-filled and completed at once
  *   write, block mapped and  remapped through a clone, whose completion ends
- *   not shared               the in-flight count snapshots wait for
+ *   not shared (now, nor in  the in-flight count snapshots wait for; not
+ *   the last commit: meta.c) while a provisioning of the block is in flight
+ *                            (tb_write_in_place)
  *   write, block unmapped    provisioned in the submitter's context when
  *   or shared                that needs no metadata I/O: direct
  *                            provisioning, below

@@ -50,6 +50,18 @@
  * mapping reaches the disk with the next commit, which flushes the data
  * device first: that is what REQ_PREFLUSH and REQ_FUA wait for.
  *
+ * Freed blocks: a discard, a delete or a copy-on-write can free a data block
+ * that bios already remapped to it are still reading or writing; once the
+ * next commit has made it free and it is allocated again, such a read would
+ * return another volume's data and such a write would land on it.  So every
+ * bio for a mapped block counts in the pool's current I/O epoch from before
+ * it looks its block up until the data device is done with it (reads go
+ * through a clone for that), and the commit flips the epoch and waits for
+ * the old count to drain before giving freed blocks back (tb_io_quiesce(),
+ * as dm-thin's deferred sets).  No bio counts while it waits for the worker,
+ * a claim, or a commit (whose wait for the old epoch would wait for it).
+ * Writes to a block just reserved need no count: nobody else sees it yet.
+ *
  * Snapshots: every write counts in vol->inflight_writes from submission to
  * completion.  To snapshot, the pool freezes the origin (new writes wait on
  * vol->frozen_bios), waits for the count to reach zero, shares the mapping
@@ -92,13 +104,65 @@ struct tb_prov {
 	struct rcu_head rcu;
 };
 
-/* A write remapped to the data device; lives in the clone's front pad. */
+/* A bio remapped to the data device; lives in the clone's front pad. */
 struct tb_io {
-	struct tb_volume *vol;
+	struct tb_pool *pool;
+	struct tb_volume *vol;		/* writes only: lives until they end */
 	struct bio *orig;
 	struct tb_prov *prov;		/* direct provisioning, or NULL */
+	unsigned int epoch;		/* counted in (tb_io_enter()) */
 	struct bio clone;
 };
+
+/*
+ * I/O epochs (see the top of this file and struct tb_pool).  The count is
+ * dropped in a completion, often on another CPU: SRCU's srcu_down_read() /
+ * srcu_up_read() would do it per CPU, but Linux 6.1 lacks them (6.2), and
+ * srcu_read_unlock() must run in the locker's context; so two atomics, as
+ * dm-thin's deferred sets use a spinlock.
+ */
+static void tb_io_exit(struct tb_pool *pool, unsigned int epoch)
+{
+	/* the pool is freed once the counts are 0 and a grace period passed */
+	rcu_read_lock();
+	/* dec_and_test orders the count before the sleeper check */
+	if (atomic_dec_and_test(&pool->io_inflight[epoch]) &&
+	    wq_has_sleeper(&pool->io_wait))
+		wake_up(&pool->io_wait);
+	rcu_read_unlock();
+}
+
+static unsigned int tb_io_enter(struct tb_pool *pool)
+{
+	unsigned int epoch;
+
+	for (;;) {
+		epoch = READ_ONCE(pool->io_epoch) & 1;
+		atomic_inc(&pool->io_inflight[epoch]);
+		/* the count, then the epoch again: pairs with tb_io_quiesce() */
+		smp_mb__after_atomic();
+		if (likely((READ_ONCE(pool->io_epoch) & 1) == epoch))
+			return epoch;
+		tb_io_exit(pool, epoch);	/* a commit flipped it meanwhile */
+	}
+}
+
+/*
+ * A commit freed blocks, in mappings removed before __tb_meta_commit() took
+ * the metadata lock: a bio that counts in the new epoch looked its block up
+ * after that, so it can't go to them; wait for those of the old one.  Only commits flip the epoch, and they
+ * are serialized (meta.c).
+ */
+void tb_io_quiesce(void *arg)
+{
+	struct tb_pool *pool = arg;
+	unsigned int old = pool->io_epoch & 1;
+
+	smp_mb();	/* the mappings' removal, then the flip */
+	WRITE_ONCE(pool->io_epoch, pool->io_epoch + 1);
+	smp_mb();	/* the flip, then the old count: pairs with tb_io_enter() */
+	wait_event(pool->io_wait, !atomic_read(&pool->io_inflight[old]));
+}
 
 static u64 tb_bio_block(struct tb_pool *pool, struct bio *bio)
 {
@@ -308,12 +372,27 @@ static void tb_clone_endio(struct bio *clone)
 	orig->bi_status = clone->bi_status;
 	if (clone->bi_status)
 		tb_async_error(vol, clone->bi_status);
+	tb_io_exit(vol->pool, io->epoch);
 	bio_put(clone);
 	tb_write_end(vol);
 	bio_endio(orig);
 }
 
-static struct bio *tb_clone(struct tb_volume *vol, struct bio *bio, u64 dblock)
+/* Touches only the pool: a volume doesn't wait for reads to go away. */
+static void tb_read_endio(struct bio *clone)
+{
+	struct tb_io *io = container_of(clone, struct tb_io, clone);
+	struct bio *orig = io->orig;
+
+	orig->bi_status = clone->bi_status;
+	tb_io_exit(io->pool, io->epoch);
+	bio_put(clone);
+	bio_endio(orig);
+}
+
+/* A clone of @bio for @dblock; tb_clone_endio() or tb_read_endio() ends it. */
+static struct bio *tb_clone(struct tb_volume *vol, struct bio *bio, u64 dblock,
+			    unsigned int epoch)
 {
 	struct tb_pool *pool = vol->pool;
 	struct bio *clone;
@@ -325,18 +404,25 @@ static struct bio *tb_clone(struct tb_volume *vol, struct bio *bio, u64 dblock)
 		return NULL;
 	clone->bi_iter.bi_sector = tb_remapped_sector(pool, bio, dblock);
 	io = container_of(clone, struct tb_io, clone);
+	io->pool = pool;
 	io->vol = vol;
 	io->orig = bio;
 	io->prov = NULL;
+	io->epoch = epoch;
 	return clone;
 }
 
-/* Send a write to @dblock; completes @bio and the in-flight count. */
-static void tb_remap_write(struct tb_volume *vol, struct bio *bio, u64 dblock)
+/*
+ * Send a write to @dblock; completes @bio, the in-flight count and its count
+ * in @epoch.
+ */
+static void tb_remap_write(struct tb_volume *vol, struct bio *bio, u64 dblock,
+			   unsigned int epoch)
 {
-	struct bio *clone = tb_clone(vol, bio, dblock);
+	struct bio *clone = tb_clone(vol, bio, dblock, epoch);
 
 	if (!clone) {
+		tb_io_exit(vol->pool, epoch);
 		tb_write_end(vol);
 		tb_bio_fail(vol, bio, BLK_STS_RESOURCE);
 		return;
@@ -348,7 +434,7 @@ static void tb_remap_write(struct tb_volume *vol, struct bio *bio, u64 dblock)
 /* Write @bio to @dblock and wait; the caller completes @bio. */
 static int tb_write_sync(struct tb_volume *vol, struct bio *bio, u64 dblock)
 {
-	struct bio *clone = tb_clone(vol, bio, dblock);
+	struct bio *clone = tb_clone(vol, bio, dblock, 0);	/* no endio */
 	int r;
 
 	if (!clone)
@@ -362,29 +448,33 @@ static void tb_map_read(struct tb_volume *vol, struct bio *bio, bool can_block)
 {
 	struct tb_pool *pool = vol->pool;
 	u64 vblock = tb_bio_block(pool, bio), dblock;
+	unsigned int epoch;
+	struct bio *clone;
 	bool exclusive;
 	int r = 0;
 
+	epoch = tb_io_enter(pool);
 	if (!tb_prov_lookup(vol, vblock, &dblock) &&
 	    !tb_meta_lookup_cached(vol->mv, vblock, &dblock, &exclusive))
 		r = tb_meta_lookup(pool->meta, vol->mv, vblock, can_block,
 				   &dblock, &exclusive);
+	if (!r)
+		clone = tb_clone(vol, bio, dblock, epoch);
+	if (!r && clone) {
+		clone->bi_end_io = tb_read_endio;
+		submit_bio_noacct(clone);
+		return;
+	}
+	tb_io_exit(pool, epoch);
 	if (r == -EWOULDBLOCK) {
 		tb_pool_defer(pool, bio);
-		return;
-	}
-	if (r == -ENODATA) {
+	} else if (r == -ENODATA) {
 		zero_fill_bio(bio);
 		bio_endio(bio);
-		return;
+	} else {
+		tb_bio_fail(vol, bio, r ? errno_to_blk_status(r) :
+					  BLK_STS_RESOURCE);
 	}
-	if (r) {
-		tb_bio_fail(vol, bio, errno_to_blk_status(r));
-		return;
-	}
-	bio_set_dev(bio, pool->data_bdev);
-	bio->bi_iter.bi_sector = tb_remapped_sector(pool, bio, dblock);
-	submit_bio_noacct(bio);
 }
 
 /*
@@ -397,6 +487,7 @@ struct tb_fill {
 	struct tb_prov *prov;
 	struct bio *orig;
 	struct page *page;		/* the block, physically contiguous */
+	unsigned int epoch;		/* counted in (tb_io_enter()) */
 	struct work_struct work;	/* tb_fill_work() */
 	struct bio_vec bvec;
 	struct bio bio;			/* reads the old block, writes the new */
@@ -412,6 +503,7 @@ static void tb_fill_end(struct tb_fill *fill, blk_status_t status)
 	orig->bi_status = status;
 	if (status)
 		tb_async_error(vol, status);
+	tb_io_exit(vol->pool, fill->epoch);
 	bio_uninit(&fill->bio);
 	__free_pages(fill->page, get_order(vol->pool->block_size));
 	kfree(fill);
@@ -468,8 +560,12 @@ static void tb_fill_read_done(struct bio *bio)
 		queue_work(fill->prov->pool->fill_wq, &fill->work);
 }
 
-/* Start a fill of @prov's block for @bio, from @old or zeros (U64_MAX). */
-static bool tb_fill_start(struct tb_prov *prov, struct bio *bio, u64 old)
+/*
+ * Start a fill of @prov's block for @bio, from @old or zeros (U64_MAX); it
+ * ends the count in @epoch.
+ */
+static bool tb_fill_start(struct tb_prov *prov, struct bio *bio, u64 old,
+			  unsigned int epoch)
 {
 	struct tb_pool *pool = prov->pool;
 	gfp_t gfp = GFP_NOWAIT | __GFP_NOWARN;
@@ -489,6 +585,7 @@ static bool tb_fill_start(struct tb_prov *prov, struct bio *bio, u64 old)
 	atomic_inc(&pool->nr_fill);
 	fill->prov = prov;
 	fill->orig = bio;
+	fill->epoch = epoch;
 	INIT_WORK(&fill->work, tb_fill_work);
 	bio_init(&fill->bio, pool->data_bdev, &fill->bvec, 1, REQ_OP_READ);
 	if (old == U64_MAX) {
@@ -504,9 +601,10 @@ static bool tb_fill_start(struct tb_prov *prov, struct bio *bio, u64 old)
 }
 
 /* Send @bio, which covers its block or needs no zeroing, to @prov's block. */
-static bool tb_prov_remap(struct tb_prov *prov, struct bio *bio)
+static bool tb_prov_remap(struct tb_prov *prov, struct bio *bio,
+			  unsigned int epoch)
 {
-	struct bio *clone = tb_clone(prov->vol, bio, prov->dblock);
+	struct bio *clone = tb_clone(prov->vol, bio, prov->dblock, epoch);
 
 	if (!clone)
 		return false;
@@ -518,11 +616,12 @@ static bool tb_prov_remap(struct tb_prov *prov, struct bio *bio)
 
 /*
  * Direct provisioning (see the top of this file) for @bio, which has begun
- * (tb_write_begin), of a block that is unmapped or, if @shared, mapped to a
- * block shared with a snapshot; false when the worker must do it.
+ * (tb_write_begin) and counts in @epoch, of a block that is unmapped or, if
+ * @shared, mapped to a block shared with a snapshot; false when the worker
+ * must do it (the caller ends the count then).
  */
 static bool tb_provision_direct(struct tb_volume *vol, struct bio *bio,
-				bool shared)
+				bool shared, unsigned int epoch)
 {
 	struct tb_pool *pool = vol->pool;
 	u64 vblock = tb_bio_block(pool, bio), dblock, old;
@@ -536,9 +635,10 @@ static bool tb_provision_direct(struct tb_volume *vol, struct bio *bio,
 		return false;
 	switch (tb_prov_claim(vol, vblock, bio, GFP_NOWAIT, &prov, &dblock)) {
 	case TB_CLAIM_WRITTEN:
-		tb_remap_write(vol, bio, dblock);
+		tb_remap_write(vol, bio, dblock, epoch);
 		return true;
 	case TB_CLAIM_PARKED:
+		tb_io_exit(pool, epoch);	/* it looks its block up again */
 		return true;
 	case TB_CLAIM_FAILED:
 		return false;
@@ -550,7 +650,7 @@ static bool tb_provision_direct(struct tb_volume *vol, struct bio *bio,
 			      &old);
 	if (r == -EEXIST) {
 		tb_prov_release(prov);
-		tb_remap_write(vol, bio, old);
+		tb_remap_write(vol, bio, old, epoch);
 		return true;
 	}
 	if (r)
@@ -559,9 +659,9 @@ static bool tb_provision_direct(struct tb_volume *vol, struct bio *bio,
 		goto unprovision;
 	prov->cow = shared;
 	if (whole || (!shared && !pool->zero))
-		sent = tb_prov_remap(prov, bio);
+		sent = tb_prov_remap(prov, bio, epoch);
 	else
-		sent = tb_fill_start(prov, bio, old);
+		sent = tb_fill_start(prov, bio, old, epoch);
 	if (sent)
 		return true;
 unprovision:
@@ -582,15 +682,15 @@ release:
  * exclusive in tb_meta_provision() and writes in place too; one that is gone
  * changed the mapping first, which the second look at the cache sees.
  */
-static void tb_write_in_place(struct tb_volume *vol, struct bio *bio,
-			      u64 dblock)
+static bool tb_write_in_place(struct tb_volume *vol, struct bio *bio,
+			      u64 dblock, unsigned int epoch)
 {
 	u64 vblock = tb_bio_block(vol->pool, bio), now;
 	bool exclusive;
 
 	smp_rmb();	/* exclusive, then claims */
 	if (unlikely(xa_load(&vol->prov, vblock)))
-		goto defer;
+		return false;
 	/*
 	 * No claim: maybe one finished since we looked up @dblock, mapping a
 	 * copy (its insert updates the cache before the claim goes) and freeing
@@ -599,18 +699,44 @@ static void tb_write_in_place(struct tb_volume *vol, struct bio *bio,
 	smp_rmb();	/* claims, then the mapping again */
 	if (unlikely(!tb_meta_lookup_cached(vol->mv, vblock, &now, &exclusive) ||
 		     now != dblock || !exclusive))
-		goto defer;
-	tb_remap_write(vol, bio, dblock);
-	return;
-defer:
-	tb_pool_defer(vol->pool, bio);
+		return false;
+	tb_remap_write(vol, bio, dblock, epoch);
+	return true;
+}
+
+/*
+ * Send @bio, counted in @epoch, to the data device from the submitter's
+ * context: 0, -EAGAIN when the worker must do it, or an error to fail it with
+ * (the caller ends the count then).
+ */
+static int tb_map_write_now(struct tb_volume *vol, struct bio *bio,
+			    unsigned int epoch)
+{
+	struct tb_pool *pool = vol->pool;
+	u64 vblock = tb_bio_block(pool, bio), dblock;
+	bool exclusive;
+	int r;
+
+	if (tb_prov_lookup(vol, vblock, &dblock)) {
+		tb_remap_write(vol, bio, dblock, epoch);
+		return 0;
+	}
+	if (tb_meta_lookup_cached(vol->mv, vblock, &dblock, &exclusive) &&
+	    exclusive)
+		return tb_write_in_place(vol, bio, dblock, epoch) ? 0 : -EAGAIN;
+	r = tb_meta_lookup(pool->meta, vol->mv, vblock, false, &dblock,
+			   &exclusive);
+	if (!r && exclusive)
+		return tb_write_in_place(vol, bio, dblock, epoch) ? 0 : -EAGAIN;
+	if (!r || r == -ENODATA)
+		return tb_provision_direct(vol, bio, !r, epoch) ? 0 : -EAGAIN;
+	return r == -EWOULDBLOCK ? -EAGAIN : r;
 }
 
 static void tb_map_write(struct tb_volume *vol, struct bio *bio)
 {
 	struct tb_pool *pool = vol->pool;
-	u64 vblock, dblock;
-	bool exclusive;
+	unsigned int epoch;
 	int r;
 
 	if (!tb_write_begin(vol, bio))
@@ -619,23 +745,12 @@ static void tb_map_write(struct tb_volume *vol, struct bio *bio)
 		tb_pool_defer(pool, bio);
 		return;
 	}
-	vblock = tb_bio_block(pool, bio);
-	if (tb_prov_lookup(vol, vblock, &dblock)) {
-		tb_remap_write(vol, bio, dblock);
+	epoch = tb_io_enter(pool);
+	r = tb_map_write_now(vol, bio, epoch);
+	if (!r)
 		return;
-	}
-	if (tb_meta_lookup_cached(vol->mv, vblock, &dblock, &exclusive) &&
-	    exclusive) {
-		tb_write_in_place(vol, bio, dblock);
-		return;
-	}
-	r = tb_meta_lookup(pool->meta, vol->mv, vblock, false, &dblock,
-			   &exclusive);
-	if (!r && exclusive) {
-		tb_write_in_place(vol, bio, dblock);
-	} else if ((!r || r == -ENODATA) && tb_provision_direct(vol, bio, !r)) {
-		return;
-	} else if (!r || r == -ENODATA || r == -EWOULDBLOCK) {
+	tb_io_exit(pool, epoch);
+	if (r == -EAGAIN) {
 		tb_pool_defer(pool, bio);
 	} else {
 		tb_write_end(vol);
@@ -777,28 +892,16 @@ static blk_status_t tb_metadata_error(struct tb_pool *pool, int r)
 	return BLK_STS_IOERR;
 }
 
-/* Allocate, fill and map a new block for @bio; 0 or a status to fail with. */
-static blk_status_t tb_provision(struct tb_volume *vol, struct bio *bio)
+/*
+ * The rest of tb_provision(), with tb_meta_provision()'s result: write @bio
+ * to the block it found, in place (-EEXIST: @old is exclusive now) or to
+ * @new, filled from @old, then map @new.
+ */
+static blk_status_t tb_provision_write(struct tb_volume *vol, struct bio *bio,
+				       int r, u64 new, u64 old)
 {
 	struct tb_pool *pool = vol->pool;
-	u64 vblock = tb_bio_block(pool, bio), new, old;
-	int r;
 
-	if (READ_ONCE(pool->mode) >= THINBLK_MODE_READ_ONLY)
-		return BLK_STS_IOERR;
-	r = tb_meta_provision(pool->meta, vol->mv, vblock, true, &new, &old);
-	/*
-	 * Out of space or over the limit, maybe only because blocks freed or
-	 * unshared in this transaction wait for its commit: commit, try again.
-	 */
-	if ((r == -ENOSPC || (r == -EDQUOT && old != U64_MAX)) &&
-	    tb_meta_needs_commit(pool->meta)) {
-		r = tb_pool_commit(pool);
-		if (r)
-			return tb_metadata_error(pool, r);
-		r = tb_meta_provision(pool->meta, vol->mv, vblock, true, &new,
-				      &old);
-	}
 	if (r == -EEXIST)
 		return errno_to_blk_status(tb_write_sync(vol, bio, old));
 	if (r == -ENOSPC && !tb_meta_full(pool->meta)) {
@@ -814,7 +917,7 @@ static blk_status_t tb_provision(struct tb_volume *vol, struct bio *bio)
 		tb_meta_unprovision(pool->meta, vol->mv, new);
 		return errno_to_blk_status(r);
 	}
-	r = tb_meta_insert(pool->meta, vol->mv, vblock, new);
+	r = tb_meta_insert(pool->meta, vol->mv, tb_bio_block(pool, bio), new);
 	if (r)
 		return tb_metadata_error(pool, r);
 	atomic64_inc(old == U64_MAX ? &vol->stats.provisioned : &vol->stats.cow);
@@ -822,32 +925,84 @@ static blk_status_t tb_provision(struct tb_volume *vol, struct bio *bio)
 	return BLK_STS_OK;
 }
 
+/*
+ * Allocate, fill and map a new block for @bio; 0 or a status to fail with.
+ * Counted in an I/O epoch from before the lookup of the old block to the end
+ * of the copy and the write, but not across the commit it may wait for.
+ */
+static blk_status_t tb_provision(struct tb_volume *vol, struct bio *bio)
+{
+	struct tb_pool *pool = vol->pool;
+	u64 vblock = tb_bio_block(pool, bio), new, old;
+	blk_status_t status;
+	unsigned int epoch;
+	int r;
+
+	if (READ_ONCE(pool->mode) >= THINBLK_MODE_READ_ONLY)
+		return BLK_STS_IOERR;
+	epoch = tb_io_enter(pool);
+	r = tb_meta_provision(pool->meta, vol->mv, vblock, true, &new, &old);
+	/*
+	 * Out of space or over the limit, maybe only because blocks freed or
+	 * unshared in this transaction wait for its commit, or blocks a commit
+	 * freed for their release: commit (or wait for that one), try again.
+	 */
+	if ((r == -ENOSPC || (r == -EDQUOT && old != U64_MAX)) &&
+	    (tb_meta_needs_commit(pool->meta) ||
+	     tb_meta_release_pending(pool->meta))) {
+		tb_io_exit(pool, epoch);
+		r = tb_pool_commit(pool);
+		epoch = tb_io_enter(pool);
+		if (r) {
+			status = tb_metadata_error(pool, r);
+			goto out;
+		}
+		r = tb_meta_provision(pool->meta, vol->mv, vblock, true, &new,
+				      &old);
+	}
+	status = tb_provision_write(vol, bio, r, new, old);
+out:
+	tb_io_exit(pool, epoch);
+	return status;
+}
+
 /* Write @bio under our claim on its block. */
 static blk_status_t tb_write_claimed(struct tb_volume *vol, struct bio *bio)
 {
 	struct tb_pool *pool = vol->pool;
+	unsigned int epoch;
 	bool exclusive;
 	u64 dblock;
 	int r;
 
+	epoch = tb_io_enter(pool);
 	r = tb_meta_lookup(pool->meta, vol->mv, tb_bio_block(pool, bio), true,
 			   &dblock, &exclusive);
 	if (!r && exclusive)
-		return errno_to_blk_status(tb_write_sync(vol, bio, dblock));
-	if (!r || r == -ENODATA)
-		return tb_provision(vol, bio);
+		r = tb_write_sync(vol, bio, dblock);
+	tb_io_exit(pool, epoch);
+	if (r == -ENODATA || (!r && !exclusive))
+		return tb_provision(vol, bio);	/* counts again itself */
 	return errno_to_blk_status(r);
 }
 
 static void tb_process_write(struct tb_volume *vol, struct bio *bio)
 {
 	struct tb_pool *pool = vol->pool;
-	blk_status_t status;
+	blk_status_t status = BLK_STS_OK;
 	struct tb_prov *prov;
+	enum tb_claim claim;
+	unsigned int epoch;
 	u64 dblock;
 
-	switch (tb_prov_claim(vol, tb_bio_block(pool, bio), bio, GFP_NOIO,
-			      &prov, &dblock)) {
+	/* the claim's block is looked up: counted from before */
+	epoch = tb_io_enter(pool);
+	claim = tb_prov_claim(vol, tb_bio_block(pool, bio), bio, GFP_NOIO,
+			      &prov, &dblock);
+	if (claim == TB_CLAIM_WRITTEN)
+		status = errno_to_blk_status(tb_write_sync(vol, bio, dblock));
+	tb_io_exit(pool, epoch);
+	switch (claim) {
 	case TB_CLAIMED:
 		status = tb_write_claimed(vol, bio);
 		tb_prov_release(prov);
@@ -855,7 +1010,6 @@ static void tb_process_write(struct tb_volume *vol, struct bio *bio)
 			return;		/* queued or failed by the pool */
 		break;
 	case TB_CLAIM_WRITTEN:
-		status = errno_to_blk_status(tb_write_sync(vol, bio, dblock));
 		break;
 	case TB_CLAIM_PARKED:
 		return;
@@ -1045,6 +1199,16 @@ bad:
 void tb_io_pool_exit(struct tb_pool *pool)
 {
 	unsigned int i, nr = pool->block_size >> PAGE_SHIFT;
+
+	/*
+	 * Volumes wait for their writes, not their reads (a last close leaves
+	 * none in practice): the pool waits for every bio that still counts,
+	 * then for a grace period, as the last tb_io_exit() may still be
+	 * waking us.
+	 */
+	wait_event(pool->io_wait, !atomic_read(&pool->io_inflight[0]) &&
+				  !atomic_read(&pool->io_inflight[1]));
+	synchronize_rcu();
 
 	if (pool->copy_pages) {
 		for (i = 0; i < nr; i++)

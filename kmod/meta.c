@@ -40,6 +40,12 @@ struct tb_meta {
 	u32 next_id;
 	bool dirty;			/* changes since the last commit */
 	/*
+	 * A commit freed data blocks and waits to give them back: set under
+	 * the lock with the commit, cleared under it with the release (which
+	 * the commit mutex orders before the next commit); READ_ONCE.
+	 */
+	bool release;
+	/*
 	 * Poisoned: a change failed part way (a tree half shadowed, refcounts
 	 * half raised) or a commit did (refcount slots flipped in memory,
 	 * blocks maybe not on disk), so no later commit may build on this
@@ -52,7 +58,10 @@ struct tb_meta {
 	unsigned int noio_flags;
 	/* Serializes exclusive-usage walks and their cache in the tb_mvols. */
 	struct mutex excl_mutex;
-	void (*free_hook)(void *arg, u64 b, u64 len);
+	/* Serializes commits, each until the blocks it freed are given back. */
+	struct mutex commit_mutex;
+	/* set once, before the first commit that can free a data block */
+	const struct tb_meta_free_hooks *free_hooks;
 	void *free_arg;
 };
 
@@ -192,6 +201,7 @@ static struct tb_meta *tb_meta_alloc(struct block_device *meta_bdev,
 		return ERR_PTR(-ENOMEM);
 	init_rwsem(&m->lock);
 	mutex_init(&m->excl_mutex);
+	mutex_init(&m->commit_mutex);
 	xa_init(&m->vols);
 	m->data_bdev = data_bdev;
 	m->bm = tb_bm_create(meta_bdev, nr);
@@ -340,14 +350,39 @@ static int __tb_meta_commit(struct tb_meta *m)
 	m->transaction++;
 	m->dirty = false;
 	tb_tm_post_commit(m->tm);
-	tb_dsm_commit_done(m->dsm, m->free_hook, m->free_arg);
+	WRITE_ONCE(m->release, tb_dsm_commit_done(m->dsm));
 	return 0;
+}
+
+/*
+ * Give back the data blocks freed by the commits so far.  A bio remapped to
+ * one of them before the commit that freed it may still be in flight: a read
+ * of another volume's data, or a write over it, once the block is allocated
+ * again.  So first wait for such I/O (without the lock: it may be waiting
+ * for it), as dm-thin's deferred sets do; the commit mutex keeps the next
+ * commit from starting meanwhile.  An allocation that finds no space
+ * meanwhile waits for it (tb_meta_release_pending()).  The wait is as long
+ * as the slowest such bio: a data device that takes minutes stalls commits.
+ */
+static void tb_meta_release(struct tb_meta *m)
+{
+	const struct tb_meta_free_hooks *hooks = m->free_hooks;
+
+	lockdep_assert_held(&m->commit_mutex);
+	if (hooks && hooks->quiesce)
+		hooks->quiesce(m->free_arg);
+	tb_lock(m);
+	tb_dsm_release(m->dsm, hooks ? hooks->discard : NULL, m->free_arg);
+	WRITE_ONCE(m->release, false);
+	tb_unlock(m);
 }
 
 int tb_meta_commit(struct tb_meta *m)
 {
+	bool release;
 	int r = 0;
 
+	mutex_lock(&m->commit_mutex);
 	tb_lock(m);
 	if (m->failed) {
 		r = -EIO;
@@ -357,7 +392,11 @@ int tb_meta_commit(struct tb_meta *m)
 		/* nothing to commit, but data may have been written in place */
 		r = blkdev_issue_flush(m->data_bdev);
 	}
+	release = !r && m->release;
 	tb_unlock(m);
+	if (release)
+		tb_meta_release(m);
+	mutex_unlock(&m->commit_mutex);
 	return r;
 }
 
@@ -381,11 +420,16 @@ bool tb_meta_needs_commit(struct tb_meta *m)
 	return READ_ONCE(m->dirty);
 }
 
-void tb_meta_set_free_hook(struct tb_meta *m,
-			   void (*fn)(void *arg, u64 b, u64 len), void *arg)
+bool tb_meta_release_pending(struct tb_meta *m)
+{
+	return READ_ONCE(m->release);
+}
+
+void tb_meta_set_free_hooks(struct tb_meta *m,
+			    const struct tb_meta_free_hooks *hooks, void *arg)
 {
 	tb_lock(m);
-	m->free_hook = fn;
+	m->free_hooks = hooks;
 	m->free_arg = arg;
 	tb_unlock(m);
 }

@@ -11,7 +11,8 @@
  * everything that changes metadata takes it for writing, inside a
  * memalloc_noio scope (writes to thin volumes wait for it: reclaim must not
  * write to one from under it).  Each function takes it itself: callers hold
- * no lock of ours.
+ * no lock of ours.  Commits are serialized by a mutex taken outside it, as the
+ * end of one (tb_meta_commit()) waits with the lock dropped.
  *
  * Errors: -EUCLEAN for damaged metadata (the block is logged), -EIO for I/O
  * errors, -ENOSPC when data or metadata space is exhausted, -EDQUOT when a
@@ -98,17 +99,34 @@ void tb_meta_close(struct tb_meta *m);
 /*
  * Make every change so far durable (flushes the data device first; only
  * that when nothing changed).  A failed commit is final: tb_meta_failed().
+ * Then the data blocks it freed are given back, once the free hooks'
+ * quiesce() has returned; the caller must not hold up I/O that it waits for.
  */
 int tb_meta_commit(struct tb_meta *m);
 bool tb_meta_failed(struct tb_meta *m);
 /* The error that poisoned the metadata (a failed change or commit), or 0. */
 int tb_meta_error(struct tb_meta *m);
 bool tb_meta_needs_commit(struct tb_meta *m);
+/*
+ * A commit is giving back the data blocks it freed: a tb_meta_commit() now
+ * returns when they can be allocated.
+ */
+bool tb_meta_release_pending(struct tb_meta *m);
 /* Has the metadata device run out of space?  (Then -ENOSPC is about it.) */
 bool tb_meta_full(struct tb_meta *m);
-/* Called with each run of data blocks freed by a commit (discard passdown). */
-void tb_meta_set_free_hook(struct tb_meta *m,
-			   void (*fn)(void *arg, u64 b, u64 len), void *arg);
+/*
+ * What a commit that freed data blocks calls before they can be allocated
+ * again: quiesce() waits for the I/O that may still go to them (sent before
+ * the commit, when they were mapped), without the metadata lock; discard()
+ * then gets each run of them (discard passdown), under it.
+ */
+struct tb_meta_free_hooks {
+	void (*quiesce)(void *arg);
+	void (*discard)(void *arg, u64 b, u64 len);
+};
+
+void tb_meta_set_free_hooks(struct tb_meta *m,
+			    const struct tb_meta_free_hooks *hooks, void *arg);
 
 void tb_meta_get_settings(struct tb_meta *m, struct tb_meta_settings *s);
 void tb_meta_set_settings(struct tb_meta *m, const struct tb_meta_settings *s);

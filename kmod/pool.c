@@ -309,7 +309,7 @@ static void tb_reclaim_work(struct work_struct *w)
 }
 
 /* Discard passdown of data blocks freed by a commit (meta lock held). */
-static void tb_pool_free_hook(void *arg, u64 b, u64 len)
+static void tb_pool_discard_freed(void *arg, u64 b, u64 len)
 {
 	struct tb_pool *pool = arg;
 
@@ -318,6 +318,11 @@ static void tb_pool_free_hook(void *arg, u64 b, u64 len)
 	blkdev_issue_discard(pool->data_bdev, tb_block_to_sector(pool, b),
 			     tb_block_to_sector(pool, len), GFP_NOIO);
 }
+
+static const struct tb_meta_free_hooks tb_pool_free_hooks = {
+	.quiesce = tb_io_quiesce,
+	.discard = tb_pool_discard_freed,
+};
 
 /* Pool lifetime */
 
@@ -395,6 +400,7 @@ static struct tb_pool *tb_pool_alloc(const struct tb_pool_params *p,
 		return ERR_PTR(r);
 	}
 	spin_lock_init(&pool->bio_lock);
+	init_waitqueue_head(&pool->io_wait);
 	bio_list_init(&pool->deferred);
 	bio_list_init(&pool->nospace);
 	INIT_LIST_HEAD(&pool->prepared);
@@ -434,7 +440,7 @@ static int tb_pool_start(struct tb_pool *pool)
 					   pool->name);
 	if (!pool->wq)
 		return -ENOMEM;
-	tb_meta_set_free_hook(pool->meta, tb_pool_free_hook, pool);
+	tb_meta_set_free_hooks(pool->meta, &tb_pool_free_hooks, pool);
 	queue_delayed_work(system_wq, &pool->commit_work, tb_commit_period());
 	return 0;
 }

@@ -59,7 +59,7 @@ struct tb_pool {
 	struct bio_list nospace;	/* waiting for space (queue policy) */
 	unsigned long nospace_since;	/* jiffies of the oldest in nospace */
 
-	struct bio_set clone_bs;	/* write clones, with struct tb_io */
+	struct bio_set clone_bs;	/* clones, with struct tb_io */
 	struct page **copy_pages;	/* one data block, for copy-on-write */
 
 	/*
@@ -76,6 +76,19 @@ struct tb_pool {
 	struct workqueue_struct *fill_wq;
 	atomic_t nr_fill;
 	atomic_t nr_prov;		/* struct tb_prov allocated */
+
+	/*
+	 * I/O in flight to mapped data blocks, in two epochs (io.c): the
+	 * count of the current one (io_epoch & 1) goes up before a bio looks
+	 * up its block and down when the data device is done with it, and a
+	 * commit that freed blocks flips the epoch and waits for the old
+	 * count to drain before the blocks can be allocated again
+	 * (tb_io_quiesce()).  io_epoch changes only in a commit.
+	 */
+	unsigned int io_epoch ____cacheline_aligned_in_smp;	/* READ_ONCE */
+	atomic_t io_inflight[2];
+	/* a commit waiting for the old epoch, teardown for both */
+	wait_queue_head_t io_wait;
 };
 
 struct tb_vol_stats {
@@ -218,6 +231,8 @@ void tb_vol_thaw(struct tb_volume *vol);
 /* Insert the mappings of finished writes (before a commit, usage, ...). */
 int tb_io_drain(struct tb_pool *pool);
 bool tb_io_pending(struct tb_pool *pool);
+/* Wait for the I/O sent so far to mapped blocks (struct tb_meta_free_hooks). */
+void tb_io_quiesce(void *pool);
 /* @vol is going away and has no I/O left. */
 void tb_io_vol_exit(struct tb_volume *vol);
 int tb_io_pool_init(struct tb_pool *pool);

@@ -16,8 +16,15 @@ struct tb_dsm {
 	u64 unshared;			/* counts that dropped to 1 */
 	u64 nr_reserved;		/* busy in memory only: being written */
 	u64 cursor;			/* next place the allocator looks */
-	unsigned long *busy;		/* count > 0, or freed this transaction */
+	/* count > 0, reserved, freed in this transaction or in limbo */
+	unsigned long *busy;
 	unsigned long *freed;		/* reached 0 in this transaction */
+	/*
+	 * Reached 0 in a commit, not given back yet: I/O sent before that
+	 * commit may still be on its way to them (tb_dsm_release()).
+	 */
+	unsigned long *limbo;
+	u64 nr_freed, nr_limbo;		/* bits set in the two above */
 	/*
 	 * Count went down in this transaction and is still above zero: the
 	 * block may have more owners in the last commit than now, so it must
@@ -31,15 +38,17 @@ struct tb_dsm {
 static int tb_dsm_alloc_bitmaps(struct tb_dsm *dsm, u64 nr_blocks)
 {
 	u64 leaves = DIV_ROUND_UP_ULL(nr_blocks, dsm->tree.leaf_entries);
-	unsigned long *busy, *freed, *dropped, *loaded;
+	unsigned long *busy, *freed, *limbo, *dropped, *loaded;
 
 	busy = kvcalloc(BITS_TO_LONGS(nr_blocks), sizeof(long), GFP_KERNEL);
 	freed = kvcalloc(BITS_TO_LONGS(nr_blocks), sizeof(long), GFP_KERNEL);
+	limbo = kvcalloc(BITS_TO_LONGS(nr_blocks), sizeof(long), GFP_KERNEL);
 	dropped = kvcalloc(BITS_TO_LONGS(nr_blocks), sizeof(long), GFP_KERNEL);
 	loaded = kvcalloc(BITS_TO_LONGS(leaves), sizeof(long), GFP_KERNEL);
-	if (!busy || !freed || !dropped || !loaded) {
+	if (!busy || !freed || !limbo || !dropped || !loaded) {
 		kvfree(busy);
 		kvfree(freed);
+		kvfree(limbo);
 		kvfree(dropped);
 		kvfree(loaded);
 		return -ENOMEM;
@@ -50,16 +59,19 @@ static int tb_dsm_alloc_bitmaps(struct tb_dsm *dsm, u64 nr_blocks)
 
 		bitmap_copy(busy, dsm->busy, dsm->nr_blocks);
 		bitmap_copy(freed, dsm->freed, dsm->nr_blocks);
+		bitmap_copy(limbo, dsm->limbo, dsm->nr_blocks);
 		bitmap_copy(dropped, dsm->dropped, dsm->nr_blocks);
 		/* The old last leaf may hold new blocks: reload it. */
 		bitmap_copy(loaded, dsm->loaded, old_leaves ? old_leaves - 1 : 0);
 		kvfree(dsm->busy);
 		kvfree(dsm->freed);
+		kvfree(dsm->limbo);
 		kvfree(dsm->dropped);
 		kvfree(dsm->loaded);
 	}
 	dsm->busy = busy;
 	dsm->freed = freed;
+	dsm->limbo = limbo;
 	dsm->dropped = dropped;
 	dsm->loaded = loaded;
 	dsm->nr_blocks = nr_blocks;
@@ -88,6 +100,7 @@ void tb_dsm_destroy(struct tb_dsm *dsm)
 {
 	kvfree(dsm->busy);
 	kvfree(dsm->freed);
+	kvfree(dsm->limbo);
 	kvfree(dsm->dropped);
 	kvfree(dsm->loaded);
 	kfree(dsm->leaf);
@@ -138,7 +151,8 @@ static int tb_dsm_load(struct tb_dsm *dsm, u64 b, bool can_block)
 	if (r)
 		return r;
 	for (i = 0; i < dsm->tree.leaf_entries && first + i < dsm->nr_blocks; i++)
-		if (dsm->leaf[i] || test_bit(first + i, dsm->freed))
+		if (dsm->leaf[i] || test_bit(first + i, dsm->freed) ||
+		    test_bit(first + i, dsm->limbo))
 			set_bit(first + i, dsm->busy);
 	set_bit(leaf, dsm->loaded);
 	return 0;
@@ -178,7 +192,8 @@ static int tb_dsm_update(struct tb_dsm *dsm, u64 b, int delta, u32 *result)
 	} else if (count == 1) {
 		dsm->unshared++;
 	} else if (!count) {
-		set_bit(b, dsm->freed);
+		if (!test_and_set_bit(b, dsm->freed))
+			dsm->nr_freed++;
 		dsm->nr_allocated--;
 	}
 	*result = count;
@@ -276,16 +291,34 @@ int tb_dsm_exclusive(struct tb_dsm *dsm, u64 b, bool can_block,
 	return 0;
 }
 
-void tb_dsm_commit_done(struct tb_dsm *dsm,
-			void (*fn)(void *arg, u64 b, u64 len), void *arg)
+bool tb_dsm_commit_done(struct tb_dsm *dsm)
+{
+	if (!dsm->nr_freed) {
+		/* nothing to move: a commit's bitmap work only when it freed */
+	} else if (!dsm->nr_limbo) {
+		swap(dsm->freed, dsm->limbo);	/* limbo is all zeros */
+	} else {
+		bitmap_or(dsm->limbo, dsm->limbo, dsm->freed, dsm->nr_blocks);
+		bitmap_zero(dsm->freed, dsm->nr_blocks);
+	}
+	dsm->nr_limbo += dsm->nr_freed;
+	dsm->nr_freed = 0;
+	bitmap_zero(dsm->dropped, dsm->nr_blocks);
+	return dsm->nr_limbo;
+}
+
+void tb_dsm_release(struct tb_dsm *dsm,
+		    void (*fn)(void *arg, u64 b, u64 len), void *arg)
 {
 	unsigned long start, end;
 
-	for_each_set_bitrange(start, end, dsm->freed, dsm->nr_blocks) {
+	if (!dsm->nr_limbo)
+		return;
+	for_each_set_bitrange(start, end, dsm->limbo, dsm->nr_blocks) {
 		bitmap_clear(dsm->busy, start, end - start);
 		if (fn)
 			fn(arg, start, end - start);
 	}
-	bitmap_zero(dsm->freed, dsm->nr_blocks);
-	bitmap_zero(dsm->dropped, dsm->nr_blocks);
+	bitmap_zero(dsm->limbo, dsm->nr_blocks);
+	dsm->nr_limbo = 0;
 }

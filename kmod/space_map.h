@@ -7,8 +7,10 @@
  *
  * A data block's refcount is the number of mapping-tree leaves pointing at it.
  * A block whose count drops to zero stays busy until the next commit (the
- * committed mappings may still point at it); tb_dsm_commit_done() then frees
- * it and reports it for discard passdown.
+ * committed mappings may still point at it), and after it until the I/O sent
+ * before that commit is done (bios already remapped to the block: the caller
+ * waits for them, io.c); tb_dsm_release() then frees it and reports it for
+ * discard passdown.
  *
  * Locking: the caller's (meta.c's lock, for writing on every call but
  * tb_dsm_get, which needs it for reading).
@@ -64,8 +66,13 @@ int tb_dsm_get(struct tb_dsm *dsm, u64 b, bool can_block, u32 *count);
 int tb_dsm_exclusive(struct tb_dsm *dsm, u64 b, bool can_block,
 		     enum tb_share *share);
 
-/* After a commit: release blocks freed in it, calling @fn on each run. */
-void tb_dsm_commit_done(struct tb_dsm *dsm,
-			void (*fn)(void *arg, u64 b, u64 len), void *arg);
+/*
+ * After a commit: the blocks freed in it wait for tb_dsm_release() (true when
+ * there are any, from this commit or an earlier one).
+ */
+bool tb_dsm_commit_done(struct tb_dsm *dsm);
+/* Free the blocks of the commits done so far, calling @fn on each run. */
+void tb_dsm_release(struct tb_dsm *dsm,
+		    void (*fn)(void *arg, u64 b, u64 len), void *arg);
 
 #endif

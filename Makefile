@@ -12,7 +12,7 @@ DESTDIR ?=
 # Debian packages everything here needs (build, tools, QEMU tests, benchmarks).
 DEB_PACKAGES := build-essential pkg-config kmod cpio busybox-static \
 	qemu-system-x86 linux-image-amd64 linux-headers-amd64 \
-	libnl-3-dev libnl-genl-3-dev libmnl-dev python3 jq \
+	libnl-3-dev libnl-genl-3-dev libmnl-dev libblkid-dev python3 jq \
 	fio thin-provisioning-tools lvm2 dmsetup e2fsprogs util-linux
 
 .PHONY: all module tools install clean deps check check-harness demo bench help

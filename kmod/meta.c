@@ -483,6 +483,35 @@ bad:
 	return r;
 }
 
+int tb_meta_probe(struct block_device *bdev, char *name, size_t len)
+{
+	struct thinblk_disk_superblock *sb;
+	struct bio_vec bvec;
+	struct page *page;
+	struct bio bio;
+	int r;
+
+	BUILD_BUG_ON(THINBLK_META_BLOCK_SIZE > PAGE_SIZE);
+	if (bdev_nr_bytes(bdev) < THINBLK_META_BLOCK_SIZE)
+		return 0;
+	page = alloc_page(GFP_KERNEL);
+	if (!page)
+		return -ENOMEM;
+	bio_init(&bio, bdev, &bvec, 1, REQ_OP_READ);
+	bio.bi_iter.bi_sector = TB_SB_BLOCK * (THINBLK_META_BLOCK_SIZE >> SECTOR_SHIFT);
+	__bio_add_page(&bio, page, THINBLK_META_BLOCK_SIZE, 0);
+	r = submit_bio_wait(&bio);
+	bio_uninit(&bio);
+	if (!r) {
+		sb = page_address(page);
+		r = le64_to_cpu(sb->magic) == THINBLK_SB_MAGIC;
+		if (r)
+			strscpy(name, sb->name, min(len, sizeof(sb->name) + 1));
+	}
+	__free_page(page);
+	return r;
+}
+
 /*
  * Everything read from disk is checked before it is used: a checksum only
  * says that a block is as written, not that what was written makes sense.

@@ -93,6 +93,13 @@ int tb_meta_format(struct block_device *meta_bdev,
 		   const struct tb_meta_settings *s, struct tb_meta **out);
 int tb_meta_open(struct block_device *meta_bdev,
 		 struct block_device *data_bdev, struct tb_meta **out);
+/*
+ * Does @bdev hold a thinblk superblock (by its magic)?  1, with the pool's
+ * name copied to @name (@len bytes, NUL-terminated, unchecked), 0, or an
+ * error.  For refusing to format over a pool.
+ */
+int tb_meta_probe(struct block_device *bdev, char *name, size_t len);
+
 /* Frees everything; uncommitted changes are lost (commit first). */
 void tb_meta_close(struct tb_meta *m);
 

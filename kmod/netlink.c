@@ -71,6 +71,7 @@ static const struct nla_policy tb_policy[THINBLK_A_MAX + 1] = {
 	[THINBLK_A_EVENT_TIME]		= { .type = NLA_REJECT },
 	[THINBLK_A_ERRNO]		= { .type = NLA_REJECT },
 	[THINBLK_A_PAD]			= { .type = NLA_REJECT },
+	[THINBLK_A_FORCE]		= { .type = NLA_FLAG },
 };
 
 void tb_nl_errmsg(struct netlink_ext_ack *ea, const char *fmt, ...)
@@ -252,6 +253,7 @@ static void tb_parse_pool(struct genl_info *info, struct tb_pool_params *p)
 		p->set |= TB_SET_FLAGS;
 		p->flags = nla_get_u32(a[THINBLK_A_POOL_FLAGS]);
 	}
+	p->force = nla_get_flag(a[THINBLK_A_FORCE]);
 }
 
 static int tb_reply_pool(struct genl_info *info, const char *name)

@@ -737,6 +737,32 @@ static int tb_apply_settings(struct tb_meta_settings *s, u64 data_bytes,
 	return 0;
 }
 
+/*
+ * A startup script's "pool open || pool create" must not format a pool that
+ * failed to open: refuse a metadata device holding a superblock, unless
+ * forced.
+ */
+static int tb_check_not_a_pool(const struct tb_pool_params *p,
+			       struct block_device *meta,
+			       struct netlink_ext_ack *ea)
+{
+	char found[THINBLK_NAME_MAX];
+	int r = tb_meta_probe(meta, found, sizeof(found));
+
+	if (r < 0) {
+		tb_nl_errmsg(ea, "pool \"%s\": cannot read metadata device %s (%d)",
+			     p->name, p->meta_path, r);
+		return r;
+	}
+	if (!r)
+		return 0;
+	if (!tb_valid_name(found))
+		strscpy(found, "?", sizeof(found));
+	tb_nl_errmsg(ea, "pool \"%s\": metadata device %s holds pool \"%s\" (pool open it, or create with --force to format it)",
+		     p->name, p->meta_path, found);
+	return -EEXIST;
+}
+
 int tb_pool_create(const struct tb_pool_params *p, struct netlink_ext_ack *ea)
 {
 	struct tb_meta_settings s = {
@@ -768,6 +794,8 @@ int tb_pool_create(const struct tb_pool_params *p, struct netlink_ext_ack *ea)
 	}
 	r = tb_check_data_blocks(p->name, bdev_nr_bytes(pool->data_bdev),
 				 s.block_size, false, ea);
+	if (!r && !p->force)
+		r = tb_check_not_a_pool(p, pool->meta_bdev, ea);
 	if (!r)
 		r = tb_apply_settings(&s, bdev_nr_bytes(pool->data_bdev), p,
 				      ea);

@@ -141,6 +141,7 @@ struct tb_pool_params {
 	u64 low_water;
 	u8 low_water_pct;
 	u32 no_space, no_space_timeout, flags;
+	bool force;			/* create: over an existing pool */
 };
 
 #define TB_SET_BLOCK_SIZE	BIT(0)

@@ -119,6 +119,7 @@ struct tb_pool_params {
 	enum thinblk_no_space no_space;
 	uint32_t no_space_timeout;
 	uint32_t flags;			/* create only */
+	bool force;			/* create only: THINBLK_A_FORCE */
 };
 
 /*

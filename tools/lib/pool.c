@@ -112,7 +112,8 @@ static int pool_params_request(struct tb_handle *h, uint8_t cmd,
 	if (!msg)
 		return -ENOMEM;
 	if (tb_fields_put(msg, param_fields, TB_ARRAY_SIZE(param_fields), p,
-			  p->set)) {
+			  p->set) ||
+	    (p->force && nla_put_flag(msg, THINBLK_A_FORCE))) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}

@@ -18,6 +18,7 @@ enum {
 	OPT_NO_SPACE,
 	OPT_NO_ZERO,
 	OPT_NO_DISCARD_PASSDOWN,
+	OPT_FORCE,
 };
 
 #define DEVICE_OPTIONS \
@@ -34,6 +35,7 @@ static const struct option create_options[] = {
 	{ "block-size", required_argument, NULL, OPT_BLOCK_SIZE },
 	{ "no-zero", no_argument, NULL, OPT_NO_ZERO },
 	{ "no-discard-passdown", no_argument, NULL, OPT_NO_DISCARD_PASSDOWN },
+	{ "force", no_argument, NULL, OPT_FORCE },
 	CMD_COMMON_OPTIONS
 };
 
@@ -198,6 +200,9 @@ static int pool_option(struct tb_pool_params *p, int opt, const char *arg,
 		return set_flag(p, THINBLK_POOL_F_NO_ZERO);
 	case OPT_NO_DISCARD_PASSDOWN:
 		return set_flag(p, THINBLK_POOL_F_NO_DISCARD_PASSDOWN);
+	case OPT_FORCE:
+		p->force = true;
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -238,6 +243,26 @@ fail:
 
 /* ---- verbs ---------------------------------------------------------------- */
 
+/* "a signature of type " + a libblkid type name */
+#define SIGNATURE_MAX 64
+
+/* Without --force, a device that holds something else is not formatted. */
+static int check_signatures(const struct tb_pool_params *p, const char *what)
+{
+	const char *devs[] = { p->data_dev, p->meta_dev };
+	char found[SIGNATURE_MAX];
+	size_t i;
+
+	if (p->force)
+		return 0;
+	for (i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
+		if (device_signature(devs[i], found, sizeof(found)) == 1)
+			return cmd_error("%s: %s holds %s (--force to use it anyway)",
+					 what, devs[i], found);
+	}
+	return 0;
+}
+
 static int pool_create(struct ctx *ctx, int argc, char **argv)
 {
 	struct tb_pool_params p;
@@ -247,6 +272,8 @@ static int pool_create(struct ctx *ctx, int argc, char **argv)
 
 	if (parse_pool_args(ctx, argc, argv, create_options, true, &p))
 		return ctx->status;
+	if (check_signatures(&p, what_pool(p.name, what)))
+		return EXIT_FAIL;
 	if (!ctx_handle(ctx))
 		return EXIT_FAIL;
 	ret = tb_pool_create(ctx->h, &p, &pool);
@@ -419,7 +446,9 @@ static int pool_list(struct ctx *ctx, int argc, char **argv)
 	"  --block-size SIZE       allocation unit, a power of two 64K-1M (64K)\n" \
 	POLICY_HELP \
 	"  --no-zero               don't zero newly allocated blocks\n" \
-	"  --no-discard-passdown   don't pass discards down to the data device\n"
+	"  --no-discard-passdown   don't pass discards down to the data device\n" \
+	"  --force                 format devices that hold a pool, a filesystem\n" \
+	"                          or another signature\n"
 #define POLICY_HELP \
 	"  --basesize SIZE         size of a new volume without --size (10G)\n" \
 	"  --low-water SIZE|PCT%   raise a low-water event below this free space\n" \
@@ -430,7 +459,7 @@ const struct verb pool_verbs[] = {
 	{ "create", NULL, pool_create,
 	  "POOL --data DEV --metadata DEV [--block-size SIZE] [--basesize SIZE]\n"
 	  "        [--low-water SIZE|PCT%] [--no-space error|queue[:SECONDS]] [--no-zero]\n"
-	  "        [--no-discard-passdown]", CREATE_HELP },
+	  "        [--no-discard-passdown] [--force]", CREATE_HELP },
 	{ "open", NULL, pool_open, "POOL --data DEV --metadata DEV",
 	  "  Opens a pool from its metadata; succeeds if it is open already.\n" },
 	{ "close", NULL, pool_close, "POOL", NULL },

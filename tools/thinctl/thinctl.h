@@ -106,6 +106,13 @@ int cmd_optional_pool(struct ctx *ctx, int argc, char **argv,
 /* "thinctl: " + message on stderr; returns EXIT_FAIL. */
 int cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * device_signature - does the device at path hold a filesystem, LVM, RAID
+ * or partition table signature?  1 with a description in what, 0, or -1
+ * when it can't be probed (signature.c).
+ */
+int device_signature(const char *path, char *what, size_t len);
+
 /* Usage error: the message and "Try 'thinctl OBJECT --help'."; EXIT_USAGE. */
 int cmd_usage_error(const struct ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -26,6 +26,8 @@
  *
  * THINBLK_CMD_POOL_CREATE  (formats the metadata device; destroys its content)
  *   in:  req POOL_NAME, DATA_DEV, META_DEV (paths of block devices)
+ *        opt FORCE (flag): format a metadata device that holds a thinblk
+ *            superblock (a pool closed, not destroyed) anyway
  *        opt BLOCK_SIZE (u32, power of two, THINBLK_BLOCK_SIZE_MIN..MAX,
  *            default THINBLK_BLOCK_SIZE_DEFAULT)
  *        opt BASESIZE (u64, default THINBLK_BASESIZE_DEFAULT, multiple of 512,
@@ -34,7 +36,9 @@
  *        opt NO_SPACE (u8, enum thinblk_no_space), NO_SPACE_TIMEOUT (u32 s)
  *        opt POOL_FLAGS (u32, THINBLK_POOL_F_*)
  *   out: the pool, as POOL_GET
- *   err: EEXIST pool name in use; EBUSY device in use; EINVAL bad value
+ *   err: EEXIST pool name in use, or (without FORCE) the metadata device
+ *        holds a pool (the message names it: open it instead); EBUSY device
+ *        in use; EINVAL bad value
  *        (also a name that is not a valid name, see above); ENOSPC
  *        metadata device too small; EFBIG data device of more than
  *        THINBLK_DATA_BLOCKS_MAX blocks (the message names a block size
@@ -233,6 +237,7 @@ enum thinblk_attr {
 	THINBLK_A_EVENT_TIME,		/* u64 ns since the epoch */
 	THINBLK_A_ERRNO,		/* u32, positive errno */
 	THINBLK_A_PAD,
+	THINBLK_A_FORCE,		/* flag: override a safety check */
 	__THINBLK_A_MAX
 };
 #define THINBLK_A_MAX (__THINBLK_A_MAX - 1)

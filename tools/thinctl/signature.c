@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What a device already holds, as mkfs and pvcreate look for it: a
+ * filesystem, RAID member, LVM PV or partition table signature (libblkid).
+ * pool create refuses such a device without --force.
+ */
+#include <blkid.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "thinctl.h"
+
+int device_signature(const char *path, char *what, size_t len)
+{
+	const char *type = NULL, *kind = "";
+	blkid_probe pr;
+	int found = 0;
+
+	pr = blkid_new_probe_from_filename(path);
+	if (!pr)
+		return -1;	/* the kernel names the problem with the device */
+	blkid_probe_enable_superblocks(pr, 1);
+	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE |
+					  BLKID_SUBLKS_USAGE);
+	blkid_probe_enable_partitions(pr, 1);
+	if (blkid_do_safeprobe(pr) == 0) {
+		if (!blkid_probe_lookup_value(pr, "TYPE", &type, NULL)) {
+			kind = "a signature of type";
+		} else if (!blkid_probe_lookup_value(pr, "PTTYPE", &type,
+						     NULL)) {
+			kind = "a partition table of type";
+		}
+		if (type) {
+			snprintf(what, len, "%s %s", kind, type);
+			found = 1;
+		}
+	}
+	blkid_free_probe(pr);
+	return found;
+}

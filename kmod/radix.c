@@ -3,6 +3,7 @@
  * Copy-on-write radix trees.  See radix.h.
  */
 #include <linux/math64.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 
 #include "radix.h"
@@ -502,6 +503,7 @@ static int tb_walk_node(struct tb_walk *w, u64 b, u32 level, u64 base,
 		       b);
 		return -EUCLEAN;
 	}
+	cond_resched();		/* a legal walk may read millions of nodes */
 	err = tb_read_node(r, b, level, &buf, &n);
 	if (err)
 		return err;

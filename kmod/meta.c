@@ -540,6 +540,48 @@ static int tb_check_sb_data(const struct thinblk_disk_superblock *sb)
 	return -EUCLEAN;
 }
 
+/* Is @size a volume size (or basesize) of uapi/linux/thinblk.h's range? */
+static bool tb_vol_size_valid(u64 size)
+{
+	return size && IS_ALIGNED(size, THINBLK_SECTOR_SIZE) &&
+	       size <= THINBLK_VOL_SIZE_MAX;
+}
+
+/* The settings in @sb (whose data block size and count are checked). */
+static int tb_check_sb_settings(const struct thinblk_disk_superblock *sb)
+{
+	u64 nr = le64_to_cpu(sb->nr_data_blocks);
+	u64 data_bytes = nr * le32_to_cpu(sb->data_block_size);
+	u64 allocated = le64_to_cpu(sb->data_allocated);
+	u64 basesize = le64_to_cpu(sb->basesize);
+	u64 low_water = le64_to_cpu(sb->low_water);
+	u32 no_space = le32_to_cpu(sb->no_space);
+	u32 timeout = le32_to_cpu(sb->no_space_timeout);
+	u32 flags = le32_to_cpu(sb->pool_flags);
+
+	if (allocated > nr) {
+		pr_err("thinblk: superblock: data_allocated %llu above the %llu data blocks\n",
+		       allocated, nr);
+	} else if (no_space >= __THINBLK_NO_SPACE_MAX) {
+		pr_err("thinblk: superblock: unknown no_space policy %u\n",
+		       no_space);
+	} else if (!timeout || timeout > THINBLK_NO_SPACE_TIMEOUT_MAX) {
+		pr_err("thinblk: superblock: no_space_timeout %u outside 1 to %u\n",
+		       timeout, THINBLK_NO_SPACE_TIMEOUT_MAX);
+	} else if (low_water > data_bytes) {
+		pr_err("thinblk: superblock: low_water %llu above the data size %llu\n",
+		       low_water, data_bytes);
+	} else if (!tb_vol_size_valid(basesize)) {
+		pr_err("thinblk: superblock: basesize %llu not a multiple of 512 from 512 to %llu\n",
+		       basesize, THINBLK_VOL_SIZE_MAX);
+	} else if (flags & ~THINBLK_POOL_F_ALL) {
+		pr_err("thinblk: superblock: unknown pool_flags %#x\n", flags);
+	} else {
+		return 0;
+	}
+	return -EUCLEAN;
+}
+
 static int tb_check_superblock(struct tb_meta *m,
 			       const struct thinblk_disk_superblock *sb)
 {
@@ -567,6 +609,8 @@ static int tb_check_superblock(struct tb_meta *m,
 	}
 	r = tb_check_sb_data(sb);
 	if (!r)
+		r = tb_check_sb_settings(sb);
+	if (!r)
 		r = tb_check_root("superblock: data space map", &sb->data_sm);
 	if (!r)
 		r = tb_check_root("superblock: volume table", &sb->volumes);
@@ -588,6 +632,33 @@ static void tb_settings_from_disk(struct tb_meta_settings *s,
 	s->low_water = le64_to_cpu(sb->low_water);
 	s->no_space = le32_to_cpu(sb->no_space);
 	s->no_space_timeout = le32_to_cpu(sb->no_space_timeout);
+}
+
+/*
+ * A record's block counters: a volume maps at most the blocks its size
+ * holds.  @owned only grows when the volume allocates and falls when its own
+ * change frees a block (a block it allocated that a snapshot then frees
+ * stays counted), so it is only held to what the limit check can multiply
+ * by the block size.
+ */
+static int tb_check_vol_counts(struct tb_meta *m, u64 id,
+			       const struct thinblk_disk_volume *d)
+{
+	u32 bs = m->settings.block_size;
+	u64 blocks = DIV_ROUND_UP_ULL(le64_to_cpu(d->size), bs);
+	u64 mapped = le64_to_cpu(d->mapped), owned = le64_to_cpu(d->owned);
+
+	if (mapped > blocks) {
+		pr_err("thinblk: volume %llu: mapped %llu blocks, its size holds %llu\n",
+		       id, mapped, blocks);
+		return -EUCLEAN;
+	}
+	if (owned > div_u64(U64_MAX, bs)) {
+		pr_err("thinblk: volume %llu: owned %llu blocks, too many to count in bytes\n",
+		       id, owned);
+		return -EUCLEAN;
+	}
+	return 0;
 }
 
 /* A volume record's own fields, keyed @id in the volume table. */
@@ -616,8 +687,7 @@ static int tb_check_vol_record(struct tb_meta *m, u64 id,
 		pr_err("thinblk: volume %llu: bad origin %u\n", id, origin);
 		return -EUCLEAN;
 	}
-	if (!size || !IS_ALIGNED(size, THINBLK_SECTOR_SIZE) ||
-	    size > THINBLK_VOL_SIZE_MAX) {
+	if (!tb_vol_size_valid(size)) {
 		pr_err("thinblk: volume %llu: bad size %llu\n", id, size);
 		return -EUCLEAN;
 	}
@@ -626,7 +696,11 @@ static int tb_check_vol_record(struct tb_meta *m, u64 id,
 		       id, le32_to_cpu(d->root.depth));
 		return -EUCLEAN;
 	}
-	return 0;
+	if (!memchr(d->name, 0, sizeof(d->name))) {
+		pr_err("thinblk: volume %llu: name not NUL-terminated\n", id);
+		return -EUCLEAN;
+	}
+	return tb_check_vol_counts(m, id, d);
 }
 
 static int tb_load_vol(void *arg, u64 id, const void *value, bool shared)
@@ -715,9 +789,12 @@ static int tb_meta_load(struct tb_meta *m)
 	}
 out:
 	tb_bm_release(buf);
-	if (!r)
-		r = tb_radix_walk(&m->vol_tree, &m->vol_root, false,
-				  tb_load_vol, m);
+	if (r)
+		return r;
+	r = tb_radix_walk(&m->vol_tree, &m->vol_root, false, tb_load_vol, m);
+	if (r)
+		pr_err("thinblk: pool %s: loading the volume table failed (%d)\n",
+		       m->name, r);
 	return r;
 }
 
@@ -901,6 +978,9 @@ int tb_meta_reclaim(struct tb_meta *m, bool *more)
 	v = r ? NULL : tb_first_deleting(m);
 	if (v) {
 		r = tb_radix_drop_step(&m->map_tree, &v->root, &done);
+		if (r)
+			pr_err("thinblk: pool %s: reclaiming volume %u (%s) failed (%d)\n",
+			       m->name, v->id, v->name, r);
 		tb_vol_dirty(m, v);
 		if (!r && done) {
 			v->flags = 0;
@@ -965,6 +1045,9 @@ int tb_meta_vol_exclusive(struct tb_meta *m, struct tb_mvol *v, u64 *blocks)
 		v->excl_blocks = *blocks;
 		v->excl_gen = gen;
 		v->excl_valid = true;
+	} else {
+		pr_err_ratelimited("thinblk: pool %s: volume %u (%s): counting exclusive blocks failed (%d)\n",
+				   m->name, v->id, v->name, r);
 	}
 out:
 	up_read(&m->lock);

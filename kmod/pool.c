@@ -723,8 +723,15 @@ static int tb_apply_settings(struct tb_meta_settings *s, u64 data_bytes,
 			return r;
 		s->basesize = p->basesize;
 	}
-	if (p->set & TB_SET_LOW_WATER)
+	if (p->set & TB_SET_LOW_WATER) {
+		/* a pool open refuses more (meta.c) */
+		if (p->low_water > data_bytes) {
+			tb_nl_errmsg(ea, "%s: low water %llu is above the data size %llu",
+				     obj, p->low_water, data_bytes);
+			return -EINVAL;
+		}
 		s->low_water = p->low_water;
+	}
 	if (p->set & TB_SET_LOW_WATER_PCT)
 		s->low_water = div_u64(data_bytes * p->low_water_pct,
 				       TB_PERCENT);
@@ -797,8 +804,8 @@ int tb_pool_create(const struct tb_pool_params *p, struct netlink_ext_ack *ea)
 	if (!r && !p->force)
 		r = tb_check_not_a_pool(p, pool->meta_bdev, ea);
 	if (!r)
-		r = tb_apply_settings(&s, bdev_nr_bytes(pool->data_bdev), p,
-				      ea);
+		r = tb_apply_settings(&s, round_down(bdev_nr_bytes(pool->data_bdev),
+						     s.block_size), p, ea);
 	if (!r)
 		r = tb_meta_format(pool->meta_bdev, pool->data_bdev, p->name, &s,
 				   &pool->meta);

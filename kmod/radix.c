@@ -3,6 +3,7 @@
  * Copy-on-write radix trees.  See radix.h.
  */
 #include <linux/math64.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 
 #include "radix.h"
@@ -329,6 +330,11 @@ static int tb_drop_node(struct tb_radix *r, u64 b, u32 level)
 	unsigned int i;
 	int err;
 
+	if (!tb_tm_ref(r->tm, b)) {
+		pr_err("thinblk: metadata block %llu: freed twice (more parents than its refcount)\n",
+		       b);
+		return -EUCLEAN;
+	}
 	if (tb_tm_ref(r->tm, b) > 1) {
 		tb_tm_dec(r->tm, b);
 		return 0;
@@ -364,6 +370,31 @@ int tb_radix_drop(struct tb_radix *r, struct tb_radix_root *root)
 }
 
 /*
+ * Child @i of @n is about to be dropped (freed when its refcount is 1): the
+ * entries after it that name the same block are parents too, and must be
+ * counted in its refcount.  A legal tree never names a child twice; a crafted
+ * one that does with a low refcount would free the child while later entries
+ * still point at it (freed again by a later step, maybe after a commit gave
+ * the block to another tree).
+ */
+static int tb_check_child_refs(struct tb_radix *r, u64 b,
+			       struct thinblk_disk_node *n, unsigned int i)
+{
+	__le64 child = tb_children(n)[i];
+	u32 parents = 0;
+
+	for (; i < TB_FANOUT; i++)
+		if (tb_children(n)[i] == child)
+			parents++;
+	if (parents <= tb_tm_ref(r->tm, le64_to_cpu(child)))
+		return 0;
+	pr_err("thinblk: metadata block %llu: child %llu named %u times, refcount %u\n",
+	       b, le64_to_cpu(child), parents,
+	       tb_tm_ref(r->tm, le64_to_cpu(child)));
+	return -EUCLEAN;
+}
+
+/*
  * Free the first unit (a leaf, or a shared subtree) below *@b at @level and
  * clear its entry; *@empty tells whether *@b itself is now gone.
  */
@@ -392,6 +423,11 @@ static int tb_drop_first(struct tb_radix *r, u64 *b, u32 level, bool *empty)
 		if (tb_children(n)[i])
 			break;
 	if (i < TB_FANOUT) {
+		err = tb_check_child_refs(r, *b, n, i);
+		if (err) {
+			tb_bm_release(buf);
+			return err;
+		}
 		child = le64_to_cpu(tb_children(n)[i]);
 		err = tb_drop_first(r, &child, level - 1, &child_empty);
 		tb_children(n)[i] = cpu_to_le64(child);
@@ -423,10 +459,27 @@ int tb_radix_drop_step(struct tb_radix *r, struct tb_radix_root *root,
 
 struct tb_walk {
 	struct tb_radix *r;
+	/*
+	 * Nodes the walk may still read.  From one root a legal tree is a
+	 * tree: each node has one path, so a walk reads each at most once and
+	 * never more nodes than the device holds.  A crafted DAG (a node
+	 * named by several entries) has exponentially many paths: stop it.
+	 */
+	u64 budget;
 	bool skip_shared;
 	int (*fn)(void *arg, u64 key, const void *value, bool shared);
 	void *arg;
 };
+
+/* A node in a tree has a parent, so its refcount is not 0. */
+static int tb_check_referenced(struct tb_walk *w, u64 b)
+{
+	if (tb_tm_ref(w->r->tm, b))
+		return 0;
+	pr_err("thinblk: metadata block %llu: in a tree, but its refcount is 0\n",
+	       b);
+	return -EUCLEAN;
+}
 
 static int tb_walk_node(struct tb_walk *w, u64 b, u32 level, u64 base,
 			bool shared)
@@ -439,9 +492,18 @@ static int tb_walk_node(struct tb_walk *w, u64 b, u32 level, u64 base,
 	void *copy;
 	int err = 0;
 
+	err = tb_check_referenced(w, b);
+	if (err)
+		return err;
 	shared |= tb_tm_ref(r->tm, b) > 1;
 	if (shared && w->skip_shared)
 		return 0;
+	if (!w->budget--) {
+		pr_err("thinblk: metadata block %llu: a walk reached more nodes than the device holds (a node with several parents in one tree)\n",
+		       b);
+		return -EUCLEAN;
+	}
+	cond_resched();		/* a legal walk may read millions of nodes */
 	err = tb_read_node(r, b, level, &buf, &n);
 	if (err)
 		return err;
@@ -480,7 +542,13 @@ int tb_radix_walk(struct tb_radix *r, const struct tb_radix_root *root,
 		  int (*fn)(void *arg, u64 key, const void *value, bool shared),
 		  void *arg)
 {
-	struct tb_walk w = { r, skip_shared, fn, arg };
+	struct tb_walk w = {
+		.r = r,
+		.budget = tb_bm_nr_blocks(tb_tm_bm(r->tm)),
+		.skip_shared = skip_shared,
+		.fn = fn,
+		.arg = arg,
+	};
 
 	if (!root->block)
 		return 0;

@@ -70,7 +70,12 @@ int tb_radix_writable(struct tb_radix *r, struct tb_radix_root *root, u64 key,
 		      struct tb_radix_slot *slot);
 void tb_radix_put(struct tb_radix_slot *slot);
 
-/* Drop a reference on a whole tree (freeing what only it used). */
+/*
+ * Drop a reference on a whole tree (freeing what only it used).  Both drops
+ * refuse (-EUCLEAN, logged) a node of refcount 0 and a node named by more
+ * entries of its parent than its refcount counts: freeing it would free it
+ * again later.
+ */
 int tb_radix_drop(struct tb_radix *r, struct tb_radix_root *root);
 /*
  * Free a bounded piece of an unshared tree (at most one leaf); *@done is set
@@ -82,7 +87,10 @@ int tb_radix_drop_step(struct tb_radix *r, struct tb_radix_root *root,
 /*
  * Call @fn for each non-zero value, with @shared true when any node on its
  * path has more than one parent.  Subtrees that are shared are skipped when
- * @skip_shared is set.
+ * @skip_shared is set.  -EUCLEAN (logged) when a node on the way has
+ * refcount 0, or when the walk would read more nodes than the metadata
+ * device holds: a crafted tree whose nodes have several parents in it, whose
+ * paths grow exponentially with the depth.
  */
 int tb_radix_walk(struct tb_radix *r, const struct tb_radix_root *root,
 		  bool skip_shared,

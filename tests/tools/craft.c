@@ -19,6 +19,21 @@
  *                         "a/b" (the volumes before it load first)
  *   volume-id-big         the volume table (one leaf) moves under four new
  *                         nodes, to keys above 2^32 (refcounts kept right)
+ *   data-allocated-big    superblock data_allocated = nr_data_blocks + 1
+ *   no-space-bad          superblock no_space = __THINBLK_NO_SPACE_MAX
+ *   timeout-big           superblock no_space_timeout above the uapi limit
+ *   low-water-big         superblock low_water one byte above the data size
+ *   basesize-bad          superblock basesize not a multiple of 512
+ *   pool-flags-bad        superblock pool_flags get an unknown bit
+ *   volume-mapped-big     the first volume maps one block more than its size
+ *   volume-owned-big      the first volume owns U64_MAX blocks
+ *   volume-name-long      the first volume's name fills its field, no NUL
+ *   volume-name-control   the first volume is named "a\001b"
+ *   dag-volumes           the volume table becomes DAG_LEVELS nodes above an
+ *                         empty leaf, each node's every entry naming the one
+ *                         below: FANOUT^DAG_LEVELS paths (refcounts 1)
+ *   dag-mapping           the same DAG_LEVELS nodes above the first volume's
+ *                         mapping root (its refcount stays; theirs are 1)
  *
  * Exit status 0 when the device was changed, 1 on an error, 2 on usage.
  */
@@ -44,6 +59,10 @@
 /* volume-id-big: levels added above the leaf, and the top node's entry */
 #define ID_BIG_LEVELS	4
 #define ID_BIG_ENTRY	2
+/* dag-*: levels of nodes whose entries all name the node below */
+#define DAG_LEVELS	4
+#define UNKNOWN_POOL_FLAG (1U << 7)
+#define NAME_CONTROL	"a\001b"
 
 static int fd;
 static const char *dev;
@@ -110,6 +129,9 @@ static void write_block(uint64_t b, uint32_t type, void *buf)
 	if (pwrite(fd, buf, BLOCK, (off_t)(b * BLOCK)) != BLOCK)
 		die("writing block %" PRIu64 ": %s", b, strerror(errno));
 }
+
+static uint64_t size_blocks(uint64_t size);
+static uint64_t dag_above(uint64_t b, uint32_t level);
 
 static void *payload(uint8_t *buf)
 {
@@ -179,13 +201,28 @@ static void mutate_volume(const char *what)
 		v = last;
 	} else if (!strcmp(what, "volume-depth"))
 		v->root.depth = htole32(HOSTILE_DEPTH);
+	else if (!strcmp(what, "volume-mapped-big"))
+		v->mapped = htole64(size_blocks(le64toh(v->size)) + 1);
+	else if (!strcmp(what, "volume-owned-big"))
+		v->owned = htole64(UINT64_MAX);
+	else if (!strcmp(what, "volume-name-long"))
+		memset(v->name, 'a', sizeof(v->name));
+	else if (!strcmp(what, "volume-name-control")) {
+		memset(v->name, 0, sizeof(v->name));
+		memcpy(v->name, NAME_CONTROL, strlen(NAME_CONTROL));
+	} else if (!strcmp(what, "dag-mapping")) {
+		v->root.block = htole64(dag_above(le64toh(v->root.block),
+						  le32toh(v->root.depth)));
+		v->root.depth = htole32(le32toh(v->root.depth) + DAG_LEVELS);
+	}
 	else if (!strcmp(what, "volume-flags"))
 		v->flags = htole32(le32toh(v->flags) | UNKNOWN_VOL_FLAG);
-	else
+	else if (!strcmp(what, "volume-origin"))
 		v->origin = htole32((uint32_t)key);
+	else
+		die("unknown mutation \"%s\"", what);
 	write_block(leaf, THINBLK_BLOCK_NODE, buf);
-	printf("volume %" PRIu64 " (%.*s) in block %" PRIu64 ": %s\n", key,
-	       THINBLK_NAME_MAX, v->name, leaf, what);
+	printf("volume %" PRIu64 " in block %" PRIu64 ": %s\n", key, leaf, what);
 }
 
 /* The current slot of refcount block i. */
@@ -216,6 +253,62 @@ static uint64_t alloc_node(void)
 		return b;
 	}
 	die("no free metadata block");
+}
+
+/* Blocks of data a volume of @size bytes holds. */
+static uint64_t size_blocks(uint64_t size)
+{
+	uint32_t bs = le32toh(sb->data_block_size);
+
+	return size / bs + !!(size % bs);
+}
+
+/* A new node at @level (refcount 1) naming @child in every entry. */
+static uint64_t dag_node(uint32_t level, uint64_t child)
+{
+	uint8_t buf[BLOCK];
+	struct thinblk_disk_node *n = (void *)buf;
+	__le64 *children = payload(buf);
+	uint64_t b = alloc_node();
+	size_t i;
+
+	memset(buf, 0, sizeof(buf));
+	n->level = htole32(level);
+	n->value_size = htole32(sizeof(uint64_t));
+	for (i = 0; i < FANOUT; i++)
+		children[i] = htole64(child);
+	write_block(b, THINBLK_BLOCK_NODE, buf);
+	return b;
+}
+
+/*
+ * DAG_LEVELS new nodes above node @b at @level, each naming the one below in
+ * all its entries; returns the top one.  Every path leads to @b: a walk
+ * that follows each has FANOUT^DAG_LEVELS to go.
+ */
+static uint64_t dag_above(uint64_t b, uint32_t level)
+{
+	uint32_t i;
+
+	for (i = 1; i <= DAG_LEVELS; i++)
+		b = dag_node(level + i, b);
+	printf("DAG of %u levels above block %" PRIu64 " at level %u: root %"
+	       PRIu64 "\n", DAG_LEVELS, b, level, b);
+	return b;
+}
+
+/* The volume table: DAG_LEVELS levels of a DAG above a new empty leaf. */
+static void dag_volumes(void)
+{
+	uint8_t buf[BLOCK];
+	struct thinblk_disk_node *n = (void *)buf;
+	uint64_t leaf = alloc_node();
+
+	memset(buf, 0, sizeof(buf));
+	n->value_size = htole32(sizeof(struct thinblk_disk_volume));
+	write_block(leaf, THINBLK_BLOCK_NODE, buf);
+	sb->volumes.block = htole64(dag_above(leaf, 0));
+	sb->volumes.depth = htole32(DAG_LEVELS);
 }
 
 /* Put the one-leaf volume table under ID_BIG_LEVELS new nodes. */
@@ -270,8 +363,23 @@ int main(int argc, char **argv)
 		sb->volumes.depth = htole32(HOSTILE_DEPTH);
 	else if (!strcmp(what, "volume-id-big"))
 		volume_id_big();
-	else if (!strcmp(what, "volume-depth") || !strcmp(what, "volume-flags") ||
-		 !strcmp(what, "volume-origin") || !strcmp(what, "last-volume-name"))
+	else if (!strcmp(what, "dag-volumes"))
+		dag_volumes();
+	else if (!strcmp(what, "data-allocated-big"))
+		sb->data_allocated = htole64(le64toh(sb->nr_data_blocks) + 1);
+	else if (!strcmp(what, "no-space-bad"))
+		sb->no_space = htole32(__THINBLK_NO_SPACE_MAX);
+	else if (!strcmp(what, "timeout-big"))
+		sb->no_space_timeout = htole32(THINBLK_NO_SPACE_TIMEOUT_MAX + 1);
+	else if (!strcmp(what, "low-water-big"))
+		sb->low_water = htole64(le64toh(sb->nr_data_blocks) *
+					le32toh(sb->data_block_size) + 1);
+	else if (!strcmp(what, "basesize-bad"))
+		sb->basesize = htole64(THINBLK_SECTOR_SIZE + 1);
+	else if (!strcmp(what, "pool-flags-bad"))
+		sb->pool_flags = htole32(le32toh(sb->pool_flags) | UNKNOWN_POOL_FLAG);
+	else if (!strncmp(what, "volume-", strlen("volume-")) ||
+		 !strcmp(what, "last-volume-name") || !strcmp(what, "dag-mapping"))
 		mutate_volume(what);
 	else {
 		fprintf(stderr, "tbcraft: unknown mutation \"%s\"\n", what);

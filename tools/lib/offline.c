@@ -49,6 +49,8 @@ struct image {
 	uint32_t *parents;		/* recomputed: pointers to each block */
 	uint8_t *tag;			/* kind << 4 | level of a reached node */
 	uint64_t *subtree;		/* mapped entries under a reached node */
+	uint32_t *seen_by;		/* the last tree walk that reached a node */
+	uint32_t walks;			/* tree walks so far, numbering them */
 	uint32_t *data_refs;		/* recomputed data refcounts */
 	char *msg;
 	size_t msg_len;
@@ -162,6 +164,13 @@ static bool is_pow2(uint64_t x)
 	return x && !(x & (x - 1));
 }
 
+/* A volume size or the basesize: a multiple of 512 up to the largest. */
+static bool vol_size_valid(uint64_t size)
+{
+	return size && !(size % THINBLK_SECTOR_SIZE) &&
+	       size <= THINBLK_VOL_SIZE_MAX;
+}
+
 static int check_sb_fields(struct image *img, uint64_t dev_blocks)
 {
 	const struct thinblk_disk_superblock *sb = &img->sb;
@@ -189,12 +198,42 @@ static int check_sb_fields(struct image *img, uint64_t dev_blocks)
 		damaged(img, "superblock says %" PRIu64 " data blocks, the "
 			"format holds 1 to %llu", img->nr_data,
 			THINBLK_DATA_BLOCKS_MAX);
-	else if (le32toh(sb->no_space) >= __THINBLK_NO_SPACE_MAX)
-		damaged(img, "bad no-space policy %" PRIu32,
-			le32toh(sb->no_space));
 	else
 		return 0;
 	return -EUCLEAN;
+}
+
+/*
+ * The settings, against the ranges of uapi/linux/thinblk.h, as the kernel
+ * checks them at pool open (check only: a dump shows them as they are).
+ */
+static void check_sb_settings(struct image *img)
+{
+	const struct tb_offline_report *rep = img->rep;
+	uint64_t data_bytes = rep->nr_data_blocks * rep->data_block_size;
+
+	if (rep->data_allocated > rep->nr_data_blocks)
+		damaged(img, "superblock: data_allocated %" PRIu64 " above the %"
+			PRIu64 " data blocks", rep->data_allocated,
+			rep->nr_data_blocks);
+	if (rep->no_space >= __THINBLK_NO_SPACE_MAX)
+		damaged(img, "superblock: unknown no_space policy %" PRIu32,
+			rep->no_space);
+	if (!rep->no_space_timeout ||
+	    rep->no_space_timeout > THINBLK_NO_SPACE_TIMEOUT_MAX)
+		damaged(img, "superblock: no_space_timeout %" PRIu32 " outside 1 "
+			"to %d", rep->no_space_timeout,
+			THINBLK_NO_SPACE_TIMEOUT_MAX);
+	if (rep->low_water > data_bytes)
+		damaged(img, "superblock: low_water %" PRIu64 " above the data "
+			"size %" PRIu64, rep->low_water, data_bytes);
+	if (!vol_size_valid(rep->basesize))
+		damaged(img, "superblock: basesize %" PRIu64 " not a multiple of "
+			"512 from 512 to %llu", rep->basesize,
+			THINBLK_VOL_SIZE_MAX);
+	if (rep->pool_flags & ~THINBLK_POOL_F_ALL)
+		damaged(img, "superblock: unknown pool_flags %#" PRIx32,
+			rep->pool_flags);
 }
 
 static void fill_report(struct image *img)
@@ -279,6 +318,7 @@ static void image_close(struct image *img)
 	free(img->parents);
 	free(img->tag);
 	free(img->subtree);
+	free(img->seen_by);
 	free(img->data_refs);
 }
 
@@ -335,7 +375,28 @@ struct walk {
 	/* a value of a leaf reached for the first time; NULL: none */
 	int (*leaf_value)(struct walk *w, uint64_t key, const void *value);
 	void *arg;
+	const struct tb_offline_vol *vol;	/* a mapping tree's volume */
+	uint32_t serial;		/* this walk's number (img->walks) */
+	/*
+	 * Nodes an every-path walk may still read: from one root a legal tree
+	 * is a tree, each node on one path, so no walk reads more nodes than
+	 * the device has.  A crafted node named by several entries makes the
+	 * paths grow exponentially with the depth.
+	 */
+	uint64_t budget;
 };
+
+/* "mapping tree of volume 3 (base)", "volume table" */
+static const char *tree_desc(const struct walk *w, char *buf, size_t len)
+{
+	if (!w->vol)
+		return tree_names[w->kind];
+	snprintf(buf, len, "%s of volume %" PRIu32 " (%s)", tree_names[w->kind],
+		 w->vol->id, w->vol->name);
+	return buf;
+}
+
+#define DESC_MAX	(THINBLK_NAME_MAX + 64)
 
 static uint64_t span(const struct walk *w, uint32_t level)
 {
@@ -399,12 +460,24 @@ static int walk_children(struct walk *w, uint8_t *payload, uint32_t level,
 	return 0;
 }
 
-/* A node reached again through another parent: same tree, same level. */
+/*
+ * A node reached again through another parent: same kind of tree, same
+ * level, and another tree (a snapshot's): one tree never has two paths to a
+ * node.
+ */
 static int walk_again(struct walk *w, uint64_t b, uint32_t level,
 		      uint64_t *mapped)
 {
 	struct image *img = w->img;
+	char desc[DESC_MAX];
 
+	if (img->seen_by[b] == w->serial) {
+		damaged(img, "block %" PRIu64 ": reached twice in the %s (a node "
+			"with several parents in one tree)", b,
+			tree_desc(w, desc, sizeof(desc)));
+		return -EUCLEAN;
+	}
+	img->seen_by[b] = w->serial;
 	if (img->tag[b] != make_tag(w->kind, level)) {
 		damaged(img, "block %" PRIu64 ": reached as a level %" PRIu32
 			" node of the %s, and as another", b, level,
@@ -438,6 +511,14 @@ static int walk_node(struct walk *w, uint64_t b, uint32_t level,
 		if (img->parents[b]++)
 			return walk_again(w, b, level, mapped);
 		img->tag[b] = make_tag(w->kind, level);
+		img->seen_by[b] = w->serial;
+	} else if (!w->budget--) {
+		char desc[DESC_MAX];
+
+		damaged(img, "block %" PRIu64 ": the %s has more nodes than the "
+			"device (a node with several parents in one tree)", b,
+			tree_desc(w, desc, sizeof(desc)));
+		return -EUCLEAN;
 	}
 	r = read_block(img, b, THINBLK_BLOCK_NODE, buf);
 	if (r)
@@ -465,6 +546,8 @@ static int walk_tree(struct walk *w, const struct thinblk_disk_root *root,
 
 	*mapped = 0;
 	w->leaf_entries = THINBLK_NODE_PAYLOAD / tree_value_size[w->kind];
+	w->serial = ++w->img->walks;
+	w->budget = w->img->nr_blocks;
 	if (!b)
 		return 0;
 	if (depth >= MAX_DEPTH) {
@@ -507,10 +590,43 @@ static void vol_from_disk(struct tb_offline_vol *vol, uint32_t id,
 	vol->flags = le32toh(d->flags);
 }
 
+/*
+ * The record's block counters, as the kernel checks them at pool open: no
+ * more blocks mapped than the size holds; owned (which a snapshot freeing a
+ * block the volume allocated does not lower) no more than the limit check
+ * can count in bytes.
+ */
+static void check_record_counts(struct image *img,
+				const struct tb_offline_vol *vol)
+{
+	uint32_t bs = img->rep->data_block_size;
+	uint64_t blocks = vol->size / bs + !!(vol->size % bs);
+
+	if (vol->mapped > blocks)
+		damaged(img, "volume %" PRIu32 ": mapped %" PRIu64 " blocks, its "
+			"size holds %" PRIu64, vol->id, vol->mapped, blocks);
+	else if (vol->owned > UINT64_MAX / bs)
+		damaged(img, "volume %" PRIu32 ": owned %" PRIu64 " blocks, too "
+			"many to count in bytes", vol->id, vol->owned);
+}
+
+/* A name from the disk, for a message: what is not printable becomes '?'. */
+static const char *printable_name(const char *name, char *buf)
+{
+	size_t i;
+
+	for (i = 0; name[i] && i < THINBLK_NAME_MAX - 1; i++)
+		buf[i] = name[i] >= ' ' && name[i] <= '~' ? name[i] : '?';
+	buf[i] = '\0';
+	return buf;
+}
+
 /* The record's own fields; the name's uniqueness is checked by the caller. */
 static void check_record(struct image *img, const struct tb_offline_vol *vol,
 			 const struct thinblk_disk_volume *d)
 {
+	char shown[THINBLK_NAME_MAX];
+
 	if (vol->flags != THINBLK_VOL_F_LIVE &&
 	    vol->flags != THINBLK_VOL_F_DELETING)
 		damaged(img, "volume %" PRIu32 ": flags %#" PRIx32, vol->id,
@@ -518,16 +634,21 @@ static void check_record(struct image *img, const struct tb_offline_vol *vol,
 	else if (vol->id >= img->rep->next_volume_id)
 		damaged(img, "volume %" PRIu32 ": id beyond the next id %" PRIu32,
 			vol->id, img->rep->next_volume_id);
-	else if (memchr(d->name, '\0', sizeof(d->name)) == NULL ||
-		 !tb_name_valid(vol->name))
-		damaged(img, "volume %" PRIu32 ": bad name", vol->id);
+	else if (memchr(d->name, '\0', sizeof(d->name)) == NULL)
+		damaged(img, "volume %" PRIu32 ": name not NUL-terminated",
+			vol->id);
+	else if (!tb_name_valid(vol->name))
+		damaged(img, "volume %" PRIu32 ": bad name \"%s\" (not 1-63 "
+			"characters of [A-Za-z0-9_.-], or . or ..)", vol->id,
+			printable_name(vol->name, shown));
 	else if (vol->origin != THINBLK_NO_ORIGIN && vol->origin >= vol->id)
 		damaged(img, "volume %" PRIu32 ": origin %" PRIu32 " is not an "
 			"older volume", vol->id, vol->origin);
-	else if (!vol->size || vol->size % THINBLK_SECTOR_SIZE ||
-		 vol->size > THINBLK_VOL_SIZE_MAX)
+	else if (!vol_size_valid(vol->size))
 		damaged(img, "volume %" PRIu32 ": bad size %" PRIu64, vol->id,
 			vol->size);
+	else
+		check_record_counts(img, vol);
 }
 
 /* Names of the live volumes seen so far, to find a duplicate. */
@@ -575,6 +696,7 @@ static int vol_value(struct walk *w, uint64_t id, const void *value)
 	}
 	vol_from_disk(&vol, (uint32_t)id, d);
 	check_record(img, &vol, d);
+	map.vol = &vol;
 	r = walk_tree(&map, &d->root, &mapped);
 	if (r)
 		return r;
@@ -662,11 +784,12 @@ static int alloc_check_arrays(struct image *img)
 	img->parents = calloc(n, sizeof(*img->parents));
 	img->tag = calloc(n, 1);
 	img->subtree = calloc(n, sizeof(*img->subtree));
+	img->seen_by = calloc(n, sizeof(*img->seen_by));
 	/* calloc'd pages stay untouched, and free, where nothing is mapped */
 	img->data_refs = calloc(img->nr_data ? img->nr_data : 1,
 				sizeof(*img->data_refs));
 	if (!img->refs || !img->parents || !img->tag || !img->subtree ||
-	    !img->data_refs)
+	    !img->seen_by || !img->data_refs)
 		return -ENOMEM;
 	return 0;
 }
@@ -701,8 +824,10 @@ int tb_offline_check(const char *meta_dev, struct tb_offline_report *rep,
 	int r;
 
 	r = image_open(&img, meta_dev, rep ? rep : &unused, msg, msg_len);
-	if (!r)
+	if (!r) {
+		check_sb_settings(&img);
 		r = alloc_check_arrays(&img);
+	}
 	if (!r)
 		r = load_refcounts(&img);
 	if (!r)
@@ -766,6 +891,7 @@ static int dump_vol_value(struct walk *w, uint64_t id, const void *value)
 	r = d->ops->vol ? d->ops->vol(d->arg, &vol) : 0;
 	if (r || !d->ops->map)
 		return r;
+	map.vol = &vol;
 	r = walk_tree(&map, &disk->root, &mapped);
 	return r ? r : flush_run(d);
 }

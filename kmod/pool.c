@@ -312,9 +312,10 @@ static void tb_reclaim_work(struct work_struct *w)
 
 	while (more && READ_ONCE(pool->mode) < THINBLK_MODE_READ_ONLY) {
 		r = tb_meta_reclaim(pool->meta, &more);
-		if (r == -EAGAIN) {	/* the next step needs what a commit frees */
+		/* the next step needs the space a commit makes reusable */
+		if (r == -EAGAIN) {
 			more = !tb_pool_commit(pool);
-			continue;
+			r = 0;
 		}
 		if (r == -ENOSPC) {
 			pr_warn("thinblk: pool %s: reclaim waits for metadata space (grow the metadata device)\n",
@@ -966,6 +967,8 @@ int tb_pool_grow(const char *name, struct netlink_ext_ack *ea)
 		goto out;
 	}
 	tb_pool_check_low_water(pool);
+	/* a reclaim that waited for metadata space goes on */
+	queue_work(system_wq, &pool->reclaim_work);
 	tb_changed();
 	tb_pool_event(pool, THINBLK_EVENT_POOL_CHANGED);
 out:

@@ -19,7 +19,9 @@
  * reclaim, commit) poisons the metadata: the transaction in memory may be
  * half done, so every later change fails with -EROFS and no commit happens
  * again, not even at close (tb_meta_failed(), tb_meta_error()); the caller
- * puts the pool in read-only mode.
+ * puts the pool in read-only mode.  Running out of metadata space is not
+ * such an error: a change that would eat into the metadata reserve is
+ * refused with -ENOSPC before it starts (tb_meta_full()), nothing poisoned.
  */
 #ifndef THINBLK_META_H
 #define THINBLK_META_H

@@ -655,6 +655,12 @@ static int tb_check_sb_meta(struct tb_meta *m,
 		       tb_bm_nr_blocks(m->bm), nr);
 		return -EINVAL;
 	}
+	/* the superblock, the space map's slots and a node at least */
+	if (nr <= TB_SB_BLOCK + 1 + 2ULL * tb_tm_refcount_blocks(nr)) {
+		pr_err("thinblk: superblock: %llu metadata blocks, too few for its own space map\n",
+		       nr);
+		return -EUCLEAN;
+	}
 	return 0;
 }
 

@@ -71,6 +71,11 @@ u64 tb_bm_nr_blocks(struct tb_bm *bm)
 	return bm->nr_blocks;
 }
 
+void tb_bm_set_nr_blocks(struct tb_bm *bm, u64 nr_blocks)
+{
+	bm->nr_blocks = nr_blocks;
+}
+
 static int tb_bm_validate(u64 b, u32 type, const struct thinblk_disk_header *hdr)
 {
 	if (le32_to_cpu(hdr->csum) != tb_block_csum(hdr)) {

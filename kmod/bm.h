@@ -21,6 +21,8 @@ struct tb_bm;
 struct tb_bm *tb_bm_create(struct block_device *bdev, u64 nr_blocks);
 void tb_bm_destroy(struct tb_bm *bm);
 u64 tb_bm_nr_blocks(struct tb_bm *bm);
+/* Blocks beyond @nr_blocks are refused (the pool's size, not the device's). */
+void tb_bm_set_nr_blocks(struct tb_bm *bm, u64 nr_blocks);
 
 /*
  * Read and validate block @b, which must be of @type.  -EUCLEAN if damaged.

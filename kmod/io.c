@@ -874,12 +874,18 @@ static int tb_prepare_block(struct tb_pool *pool, struct bio *bio, u64 old,
 
 /*
  * A metadata change failed with @r: the metadata is poisoned (meta.h) unless
- * it was only over a volume's limit; the pool goes read-only.
+ * it was only over a volume's limit, or refused for lack of metadata space
+ * before it changed anything (the pool stays writable where no new block is
+ * needed); else the pool goes read-only.
  */
 static blk_status_t tb_metadata_error(struct tb_pool *pool, int r)
 {
 	if (r == -EDQUOT)
 		return BLK_STS_NOSPC;
+	if (r == -ENOSPC && !tb_meta_failed(pool->meta)) {
+		tb_pool_meta_full(pool);
+		return BLK_STS_NOSPC;
+	}
 	if (tb_meta_full(pool->meta)) {
 		pr_err("thinblk: pool %s: out of metadata space, going read-only\n",
 		       pool->name);
@@ -917,7 +923,10 @@ static blk_status_t tb_provision_write(struct tb_volume *vol, struct bio *bio,
 		tb_meta_unprovision(pool->meta, vol->mv, new);
 		return errno_to_blk_status(r);
 	}
-	r = tb_meta_insert(pool->meta, vol->mv, tb_bio_block(pool, bio), new);
+	r = tb_meta_insert(pool->meta, vol->mv, tb_bio_block(pool, bio), new,
+			   false);
+	if (r && !tb_meta_failed(pool->meta))
+		tb_meta_unprovision(pool->meta, vol->mv, new);	/* refused */
 	if (r)
 		return tb_metadata_error(pool, r);
 	atomic64_inc(old == U64_MAX ? &vol->stats.provisioned : &vol->stats.cow);
@@ -1040,7 +1049,7 @@ static void tb_process_discard(struct tb_volume *vol, struct bio *bio)
 		r = tb_io_drain(pool);	/* writes done before it come first */
 	for (; b < last && !r; b++)
 		r = tb_meta_unmap(pool->meta, vol->mv, b);
-	if (r && tb_meta_failed(pool->meta))
+	if (r && (tb_meta_failed(pool->meta) || r == -ENOSPC))
 		tb_metadata_error(pool, r);
 	if (r)
 		tb_bio_fail(vol, bio, errno_to_blk_status(r));
@@ -1115,7 +1124,8 @@ static int tb_prov_finish(struct tb_prov *prov, int err)
 	 */
 	if (err || READ_ONCE(pool->mode) >= THINBLK_MODE_READ_ONLY)
 		return err ? err : -EROFS;
-	r = tb_meta_insert(pool->meta, vol->mv, prov->vblock, prov->dblock);
+	r = tb_meta_insert(pool->meta, vol->mv, prov->vblock, prov->dblock,
+			   true);
 	if (r) {
 		tb_metadata_error(pool, r);
 		return r;

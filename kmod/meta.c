@@ -26,6 +26,7 @@ struct tb_meta {
 	/* Protects everything here and in the tb_mvols; see meta.h. */
 	struct rw_semaphore lock;
 	struct block_device *data_bdev;
+	struct block_device *bdev;	/* the metadata device */
 	struct tb_bm *bm;
 	struct tb_tm *tm;
 	struct tb_dsm *dsm;
@@ -54,6 +55,15 @@ struct tb_meta {
 	 */
 	bool failed;
 	int error;
+	/*
+	 * The metadata reserve (see "Metadata space" below): @record_debt is
+	 * the most blocks the next commit may allocate, for the volume records
+	 * marked dirty; @space_low is set when an ordinary change was refused
+	 * for lack of space and cleared when space came back.  Under the lock
+	 * held for writing; space_low read with READ_ONCE.
+	 */
+	u64 record_debt;
+	bool space_low;
 	/* memalloc_noio_save() of the writer holding the lock (tb_lock()) */
 	unsigned int noio_flags;
 	/* Serializes exclusive-usage walks and their cache in the tb_mvols. */
@@ -73,8 +83,12 @@ struct tb_meta {
 #define TB_VOL_DIRTY	XA_MARK_0
 #define TB_VOL_DELETING	XA_MARK_1
 
+static u64 tb_record_path(struct tb_meta *m);
+
 static void tb_vol_dirty(struct tb_meta *m, struct tb_mvol *v)
 {
+	if (!xa_get_mark(&m->vols, v->id, TB_VOL_DIRTY))
+		m->record_debt += tb_record_path(m);
 	xa_set_mark(&m->vols, v->id, TB_VOL_DIRTY);
 	m->dirty = true;
 }
@@ -115,6 +129,149 @@ static int tb_poison(struct tb_meta *m, int r)
 static int tb_writable(struct tb_meta *m)
 {
 	return m->failed ? -EROFS : 0;
+}
+
+/*
+ * Metadata space.
+ *
+ * Changes are of two kinds.  Ordinary ones take space and can do without:
+ * provisioning inserts (of writes not yet acknowledged), discards' unmaps,
+ * volume creates, snapshots, resizes and limit changes.  Each is admitted
+ * only when, besides the most it can allocate, tb_meta_reserve() blocks stay
+ * free, and is refused with -ENOSPC before it changes anything otherwise:
+ * the metadata is not poisoned, @space_low says why, and everything that
+ * needs no new block (reads, overwrites in place) goes on.  The others give
+ * space back and may use the reserve: the commit, a volume delete, the
+ * reclaim of deleted volumes, and the inserts of acknowledged writes (which
+ * direct provisioning admits only with TB_NOWAIT_META_HEADROOM to spare).
+ *
+ * @record_debt is the most the next commit may allocate: a volume-table
+ * path for each record marked dirty.  Every change leaves free >= debt, so a
+ * commit always fits; an admitted ordinary change leaves free >= debt +
+ * reserve.
+ *
+ * Why the reserve is enough.  Nothing a delete, commit or reclaim shadows is
+ * shared (the volume table and the data space map never are; the reclaim
+ * copies only unshared nodes), so each block shadowed in a transaction frees
+ * its old copy at the commit: after a commit, free space has gone down only
+ * by what was newly created, never by copies.  A delete allocates nothing and
+ * adds one record path to the debt, which its commit (the control operation
+ * commits at once) spends.  A reclaim step copies at most a path of the
+ * deleted tree, and for the leaf it frees changes a count per value (at most
+ * a data space map path each, no more than its leaves: tb_leaf_counts()),
+ * and dirties the record again.  So reserve = 2 record paths (the delete's,
+ * the reclaim's) + the deepest mapping path + a leaf's count updates lets a
+ * delete, its commit and a reclaim step run from the point where ordinary
+ * changes stop.  A step that does not fit asks for a commit first (-EAGAIN);
+ * a step and its commit free at least the leaf dropped and allocate nothing
+ * net, so the reclaim gets through however large the volume.
+ */
+
+/* Volume ids are u32: the key of the volume table's deepest path. */
+#define TB_RECORD_KEY_MAX	U32_MAX
+/* Counts an insert changes besides a copied leaf's: the new block, the old. */
+#define TB_INSERT_COUNTS	2
+
+/* The most blocks writing one volume record may allocate. */
+static u64 tb_record_path(struct tb_meta *m)
+{
+	return tb_radix_path_blocks(&m->vol_tree, &m->vol_root,
+				    TB_RECORD_KEY_MAX);
+}
+
+/* The most blocks changing the count of each value of a leaf may allocate. */
+static u64 tb_leaf_counts(struct tb_meta *m)
+{
+	return tb_dsm_update_blocks(m->dsm, m->map_tree.leaf_entries);
+}
+
+/* The deepest mapping tree's path: a volume of THINBLK_VOL_SIZE_MAX. */
+static u64 tb_map_path_max(struct tb_meta *m)
+{
+	struct tb_radix_root empty = { 0, 0 };
+
+	return tb_radix_path_blocks(&m->map_tree, &empty,
+				    div_u64(THINBLK_VOL_SIZE_MAX,
+					    m->settings.block_size));
+}
+
+static u64 tb_meta_reserve(struct tb_meta *m)
+{
+	return 2 * tb_record_path(m) + tb_map_path_max(m) + tb_leaf_counts(m);
+}
+
+/*
+ * May a change start that allocates at most @need blocks and dirties a
+ * record, leaving the reserve too when @ordinary?  Lock held for writing.
+ */
+static bool tb_room(struct tb_meta *m, u64 need, bool ordinary)
+{
+	u64 want = m->record_debt + tb_record_path(m) + need;
+
+	if (ordinary)
+		want += tb_meta_reserve(m);
+	return tb_tm_nr_free(m->tm) >= want;
+}
+
+/* Admit an ordinary change of at most @need blocks, or refuse it. */
+static int tb_ordinary_room(struct tb_meta *m, u64 need)
+{
+	if (!m->space_low && tb_room(m, need, true))
+		return 0;
+	if (!m->space_low)
+		pr_warn("thinblk: pool %s: out of metadata space (%llu of %llu blocks free, %llu kept for commit, delete and reclaim)\n",
+			m->name, tb_tm_nr_free(m->tm), tb_bm_nr_blocks(m->bm),
+			tb_meta_reserve(m));
+	WRITE_ONCE(m->space_low, true);
+	return -ENOSPC;
+}
+
+/*
+ * After a commit or a grow: space is back when a reserve's worth more than
+ * the point where ordinary changes stopped is free (so that the state does
+ * not flap with every block freed and taken).
+ */
+static void tb_space_recheck(struct tb_meta *m)
+{
+	if (!m->space_low || !tb_room(m, tb_meta_reserve(m), true))
+		return;
+	WRITE_ONCE(m->space_low, false);
+	pr_info("thinblk: pool %s: metadata space available again (%llu blocks free)\n",
+		m->name, tb_tm_nr_free(m->tm));
+}
+
+/*
+ * The most blocks changing the mapping of @vblock may allocate: the path,
+ * the counts of the new and old blocks, and those of a shared leaf's values
+ * when the path is shared (the copy references them all).
+ */
+static int tb_mapping_cost(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
+			   bool can_block, u64 *need)
+{
+	u64 counts = TB_INSERT_COUNTS;
+	bool shared;
+	__le32 value;
+	int r;
+
+	r = tb_radix_lookup(&m->map_tree, &v->root, vblock, can_block, &value,
+			    &shared);
+	if (r)
+		return r;
+	if (shared)
+		counts += m->map_tree.leaf_entries;
+	*need = tb_radix_path_blocks(&m->map_tree, &v->root, vblock) +
+		tb_dsm_update_blocks(m->dsm, counts);
+	return 0;
+}
+
+/* Admit an ordinary change of the mapping of @vblock, or refuse it. */
+static int tb_mapping_room(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
+			   bool can_block)
+{
+	u64 need;
+	int r = tb_mapping_cost(m, v, vblock, can_block, &need);
+
+	return r ? r : tb_ordinary_room(m, need);
 }
 
 static struct tb_mvol *tb_mvol_alloc(void)
@@ -189,13 +346,19 @@ static int tb_map_dec(void *ctx, const void *value)
 	return tb_dsm_dec(m->dsm, le32_to_cpup(value) - 1, NULL);
 }
 
+/* Metadata blocks the device holds, as far as the format counts them. */
+static u64 tb_meta_dev_blocks(struct block_device *meta_bdev)
+{
+	return min_t(u64, THINBLK_META_MAX_BLOCKS,
+		     bdev_nr_bytes(meta_bdev) / THINBLK_META_BLOCK_SIZE);
+}
+
+/* The block manager covers the whole device until the pool's size is known. */
 static struct tb_meta *tb_meta_alloc(struct block_device *meta_bdev,
 				     struct block_device *data_bdev)
 {
-	u64 nr = min_t(u64, THINBLK_META_MAX_BLOCKS,
-		       bdev_nr_bytes(meta_bdev) / THINBLK_META_BLOCK_SIZE);
 	struct tb_meta *m = kzalloc(sizeof(*m), GFP_KERNEL);
-	int r = -ENOMEM;
+	int r;
 
 	if (!m)
 		return ERR_PTR(-ENOMEM);
@@ -204,27 +367,32 @@ static struct tb_meta *tb_meta_alloc(struct block_device *meta_bdev,
 	mutex_init(&m->commit_mutex);
 	xa_init(&m->vols);
 	m->data_bdev = data_bdev;
-	m->bm = tb_bm_create(meta_bdev, nr);
+	m->bdev = meta_bdev;
+	m->bm = tb_bm_create(meta_bdev, tb_meta_dev_blocks(meta_bdev));
 	if (IS_ERR(m->bm)) {
 		r = PTR_ERR(m->bm);
-		goto bad_bm;
+		kfree(m);
+		return ERR_PTR(r);
 	}
+	return m;
+}
+
+/* The space map and the trees, for a pool of @nr_blocks metadata blocks. */
+static int tb_meta_attach_tm(struct tb_meta *m, u64 nr_blocks)
+{
+	tb_bm_set_nr_blocks(m->bm, nr_blocks);
 	m->tm = tb_tm_create(m->bm);
 	if (IS_ERR(m->tm)) {
-		r = PTR_ERR(m->tm);
-		goto bad_tm;
+		int r = PTR_ERR(m->tm);
+
+		m->tm = NULL;
+		return r;
 	}
 	tb_radix_init(&m->vol_tree, m->tm, sizeof(struct thinblk_disk_volume),
 		      NULL, NULL, NULL);
 	tb_radix_init(&m->map_tree, m->tm, sizeof(__le32), tb_map_inc,
 		      tb_map_dec, m);
-	return m;
-
-bad_tm:
-	tb_bm_destroy(m->bm);
-bad_bm:
-	kfree(m);
-	return ERR_PTR(r);
+	return 0;
 }
 
 void tb_meta_close(struct tb_meta *m)
@@ -237,7 +405,8 @@ void tb_meta_close(struct tb_meta *m)
 	xa_destroy(&m->vols);
 	if (m->dsm)
 		tb_dsm_destroy(m->dsm);
-	tb_tm_destroy(m->tm);
+	if (m->tm)
+		tb_tm_destroy(m->tm);
 	tb_bm_destroy(m->bm);
 	kfree(m);
 }
@@ -349,8 +518,10 @@ static int __tb_meta_commit(struct tb_meta *m)
 		return r;
 	m->transaction++;
 	m->dirty = false;
+	m->record_debt = 0;
 	tb_tm_post_commit(m->tm);
 	WRITE_ONCE(m->release, tb_dsm_commit_done(m->dsm));
+	tb_space_recheck(m);
 	return 0;
 }
 
@@ -412,7 +583,7 @@ int tb_meta_error(struct tb_meta *m)
 
 bool tb_meta_full(struct tb_meta *m)
 {
-	return tb_tm_full(m->tm);
+	return READ_ONCE(m->space_low) || tb_tm_full(m->tm);
 }
 
 bool tb_meta_needs_commit(struct tb_meta *m)
@@ -458,7 +629,9 @@ int tb_meta_format(struct block_device *meta_bdev,
 	m = tb_meta_alloc(meta_bdev, data_bdev);
 	if (IS_ERR(m))
 		return PTR_ERR(m);
-	r = tb_tm_format(m->tm);
+	r = tb_meta_attach_tm(m, tb_meta_dev_blocks(meta_bdev));
+	if (!r)
+		r = tb_tm_format(m->tm);
 	if (r)
 		goto bad;
 	m->dsm = tb_dsm_create(m->tm, nr_data, &empty, 0);
@@ -582,6 +755,30 @@ static int tb_check_sb_settings(const struct thinblk_disk_superblock *sb)
 	return -EUCLEAN;
 }
 
+/*
+ * The pool counts the metadata blocks its superblock says: a device that
+ * grew since is used as far as that, until the next pool grow takes the
+ * rest (tb_meta_grow_meta()).  One that shrank cuts off blocks in use.
+ */
+static int tb_check_sb_meta(struct tb_meta *m,
+			    const struct thinblk_disk_superblock *sb)
+{
+	u64 nr = le64_to_cpu(sb->nr_meta_blocks);
+
+	if (nr > tb_bm_nr_blocks(m->bm)) {
+		pr_err("thinblk: metadata device is smaller than the pool's metadata (%llu < %llu blocks)\n",
+		       tb_bm_nr_blocks(m->bm), nr);
+		return -EINVAL;
+	}
+	/* the superblock, the space map's slots and a node at least */
+	if (nr <= TB_SB_BLOCK + 1 + 2ULL * tb_tm_refcount_blocks(nr)) {
+		pr_err("thinblk: superblock: %llu metadata blocks, too few for its own space map\n",
+		       nr);
+		return -EUCLEAN;
+	}
+	return 0;
+}
+
 static int tb_check_superblock(struct tb_meta *m,
 			       const struct thinblk_disk_superblock *sb)
 {
@@ -598,10 +795,9 @@ static int tb_check_superblock(struct tb_meta *m,
 		       le32_to_cpu(sb->version));
 		return -EINVAL;
 	}
-	if (le64_to_cpu(sb->nr_meta_blocks) != tb_bm_nr_blocks(m->bm)) {
-		pr_err("thinblk: metadata device size changed\n");
-		return -EINVAL;
-	}
+	r = tb_check_sb_meta(m, sb);
+	if (r)
+		return r;
 	if (!is_power_of_2(bs) || bs < THINBLK_BLOCK_SIZE_MIN ||
 	    bs > THINBLK_BLOCK_SIZE_MAX) {
 		pr_err("thinblk: superblock: bad data block size %u\n", bs);
@@ -768,6 +964,8 @@ static int tb_meta_load(struct tb_meta *m)
 	if (r)
 		return r;
 	r = tb_check_superblock(m, sb);
+	if (!r)
+		r = tb_meta_attach_tm(m, le64_to_cpu(sb->nr_meta_blocks));
 	if (r)
 		goto out;
 	r = tb_tm_open(m->tm, sb);
@@ -855,6 +1053,35 @@ int tb_meta_grow_data(struct tb_meta *m, u64 nr_blocks)
 	return r;
 }
 
+int tb_meta_grow_meta(struct tb_meta *m, u64 *nr_blocks)
+{
+	u64 dev = tb_meta_dev_blocks(m->bdev), nr;
+	int r;
+
+	tb_lock(m);
+	r = tb_writable(m);
+	nr = tb_bm_nr_blocks(m->bm);
+	if (!r && dev < nr)
+		r = -EINVAL;
+	if (!r && dev > nr) {
+		nr = min(dev, tb_tm_max_blocks(m->tm));
+		r = tb_tm_grow(m->tm, nr);
+	}
+	if (!r && nr != tb_bm_nr_blocks(m->bm)) {
+		tb_bm_set_nr_blocks(m->bm, nr);
+		m->dirty = true;
+		tb_space_recheck(m);
+	}
+	*nr_blocks = tb_bm_nr_blocks(m->bm);
+	tb_unlock(m);
+	return r;
+}
+
+u64 tb_meta_dev_nr_blocks(struct tb_meta *m)
+{
+	return tb_meta_dev_blocks(m->bdev);
+}
+
 int tb_meta_for_each_vol(struct tb_meta *m,
 			 int (*fn)(void *arg, struct tb_mvol *v), void *arg)
 {
@@ -891,6 +1118,8 @@ int tb_meta_create_vol(struct tb_meta *m, const char *name, u64 size,
 
 	tb_lock(m);
 	r = tb_writable(m);
+	if (!r)
+		r = tb_ordinary_room(m, 0);
 	if (r)
 		goto bad;
 	if (m->next_id == THINBLK_NO_ORIGIN) {
@@ -924,20 +1153,32 @@ bad:
 	return r;
 }
 
-void tb_meta_set_vol_size(struct tb_meta *m, struct tb_mvol *v, u64 size)
+int tb_meta_set_vol_size(struct tb_meta *m, struct tb_mvol *v, u64 size)
 {
+	int r;
+
 	tb_lock(m);
-	v->size = size;
-	tb_vol_dirty(m, v);
+	r = tb_ordinary_room(m, 0);
+	if (!r) {
+		v->size = size;
+		tb_vol_dirty(m, v);
+	}
 	tb_unlock(m);
+	return r;
 }
 
-void tb_meta_set_vol_limit(struct tb_meta *m, struct tb_mvol *v, u64 limit)
+int tb_meta_set_vol_limit(struct tb_meta *m, struct tb_mvol *v, u64 limit)
 {
+	int r;
+
 	tb_lock(m);
-	v->limit = limit;
-	tb_vol_dirty(m, v);
+	r = tb_ordinary_room(m, 0);
+	if (!r) {
+		v->limit = limit;
+		tb_vol_dirty(m, v);
+	}
 	tb_unlock(m);
+	return r;
 }
 
 int tb_meta_delete_vol(struct tb_meta *m, struct tb_mvol *v)
@@ -967,6 +1208,13 @@ static struct tb_mvol *tb_first_deleting(struct tb_meta *m)
 	return NULL;
 }
 
+/* The most one reclaim step on the tree at @root may allocate. */
+static u64 tb_reclaim_step_blocks(struct tb_meta *m,
+				  const struct tb_radix_root *root)
+{
+	return tb_radix_path_blocks(&m->map_tree, root, 0) + tb_leaf_counts(m);
+}
+
 int tb_meta_reclaim(struct tb_meta *m, bool *more)
 {
 	struct tb_mvol *v;
@@ -976,6 +1224,11 @@ int tb_meta_reclaim(struct tb_meta *m, bool *more)
 	tb_lock(m);
 	r = tb_writable(m);
 	v = r ? NULL : tb_first_deleting(m);
+	if (v && !tb_room(m, tb_reclaim_step_blocks(m, &v->root), false)) {
+		/* a commit frees what the steps so far copied and dropped */
+		r = m->dirty ? -EAGAIN : -ENOSPC;
+		v = NULL;
+	}
 	if (v) {
 		r = tb_radix_drop_step(&m->map_tree, &v->root, &done);
 		if (r)
@@ -1132,8 +1385,7 @@ static bool tb_over_limit(struct tb_meta *m, struct tb_mvol *v)
 
 static bool tb_meta_headroom(struct tb_meta *m)
 {
-	return tb_bm_nr_blocks(m->bm) - tb_tm_nr_used(m->tm) >=
-	       TB_NOWAIT_META_HEADROOM;
+	return !m->space_low && tb_room(m, TB_NOWAIT_META_HEADROOM, true);
 }
 
 int tb_meta_provision(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
@@ -1152,6 +1404,9 @@ int tb_meta_provision(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 	}
 	if (!r && !can_block && !tb_meta_headroom(m))
 		r = -EWOULDBLOCK;
+	/* refused here, before its data is written, rather than at the insert */
+	if (!r && can_block)
+		r = tb_mapping_room(m, v, vblock, true);
 	if (!r && tb_over_limit(m, v))
 		r = -EDQUOT;
 	if (!r)
@@ -1206,12 +1461,14 @@ static int __tb_set_mapping(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 }
 
 int tb_meta_insert(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
-		   u64 dblock)
+		   u64 dblock, bool acked)
 {
 	int r;
 
 	tb_lock(m);
 	r = tb_writable(m);
+	if (!r && !acked)
+		r = tb_mapping_room(m, v, vblock, true);
 	/* refcount 1 and the mapping land in the same transaction */
 	if (!r)
 		r = tb_poison(m, tb_dsm_claim(m->dsm, dblock));
@@ -1233,6 +1490,8 @@ int tb_meta_unmap(struct tb_meta *m, struct tb_mvol *v, u64 vblock)
 	r = tb_writable(m);
 	if (!r)
 		r = __tb_lookup(m, v, vblock, true, &dblock, NULL);
+	if (!r)
+		r = tb_mapping_room(m, v, vblock, true);
 	if (!r)
 		r = tb_poison(m, __tb_set_mapping(m, v, vblock, U64_MAX));
 	else if (r == -ENODATA)

@@ -20,7 +20,9 @@
  * reclaim, commit) poisons the metadata: the transaction in memory may be
  * half done, so every later change fails with -EROFS and no commit happens
  * again, not even at close (tb_meta_failed(), tb_meta_error()); the caller
- * puts the pool in read-only mode.
+ * puts the pool in read-only mode.  Running out of metadata space is not
+ * such an error: a change that would eat into the metadata reserve is
+ * refused with -ENOSPC before it starts (tb_meta_full()), nothing poisoned.
  */
 #ifndef THINBLK_META_H
 #define THINBLK_META_H
@@ -119,7 +121,13 @@ bool tb_meta_needs_commit(struct tb_meta *m);
  * returns when they can be allocated.
  */
 bool tb_meta_release_pending(struct tb_meta *m);
-/* Has the metadata device run out of space?  (Then -ENOSPC is about it.) */
+/*
+ * Has the metadata device run out of space?  (Then -ENOSPC is about it.)
+ * True from when an ordinary change (provisioning, discard, create,
+ * snapshot, resize, limit) is refused for lack of metadata space until a
+ * commit or a grow gives space back; commit, delete and reclaim use a
+ * reserve meanwhile (meta.c, "Metadata space").
+ */
 bool tb_meta_full(struct tb_meta *m);
 /*
  * What a commit that freed data blocks calls before they can be allocated
@@ -140,6 +148,15 @@ void tb_meta_set_settings(struct tb_meta *m, const struct tb_meta_settings *s);
 void tb_meta_usage(struct tb_meta *m, struct tb_meta_usage *u);
 /* The data device grew to @nr_blocks. */
 int tb_meta_grow_data(struct tb_meta *m, u64 nr_blocks);
+/*
+ * Count the metadata blocks the metadata device has now, as far as the space
+ * map can count them (tb_tm_max_blocks(), THINBLK_META_MAX_BLOCKS); the next
+ * commit makes it durable.  *@nr_blocks: the pool's metadata blocks after.
+ * -EINVAL, nothing changed, if the device is smaller than the pool's count.
+ */
+int tb_meta_grow_meta(struct tb_meta *m, u64 *nr_blocks);
+/* Metadata blocks of the device (up to THINBLK_META_MAX_BLOCKS). */
+u64 tb_meta_dev_nr_blocks(struct tb_meta *m);
 
 /* Volumes: iterate with @fn under the lock (pool open). */
 int tb_meta_for_each_vol(struct tb_meta *m,
@@ -147,14 +164,19 @@ int tb_meta_for_each_vol(struct tb_meta *m,
 /* A new volume, empty or a snapshot of @origin, with a new id. */
 int tb_meta_create_vol(struct tb_meta *m, const char *name, u64 size,
 		       u64 limit, struct tb_mvol *origin, struct tb_mvol **out);
-void tb_meta_set_vol_size(struct tb_meta *m, struct tb_mvol *v, u64 size);
-void tb_meta_set_vol_limit(struct tb_meta *m, struct tb_mvol *v, u64 limit);
+/* -ENOSPC when out of metadata space (tb_meta_full()). */
+int tb_meta_set_vol_size(struct tb_meta *m, struct tb_mvol *v, u64 size);
+int tb_meta_set_vol_limit(struct tb_meta *m, struct tb_mvol *v, u64 limit);
 /*
  * Mark @v deleted; tb_meta_reclaim() frees its blocks, and then @v itself,
  * once the deletion is committed: the caller must be done with @v by then.
  */
 int tb_meta_delete_vol(struct tb_meta *m, struct tb_mvol *v);
-/* Free a bounded amount of deleted volumes' space; *@more if any is left. */
+/*
+ * Free a bounded amount of deleted volumes' space; *@more if any is left.
+ * -EAGAIN: commit first, then call again (the step needs the space that
+ * the commit makes reusable); -ENOSPC: not even then (nothing poisoned).
+ */
 int tb_meta_reclaim(struct tb_meta *m, bool *more);
 /* Blocks that deleting @v would free. */
 int tb_meta_vol_exclusive(struct tb_meta *m, struct tb_mvol *v, u64 *blocks);
@@ -181,8 +203,13 @@ bool tb_meta_lookup_cached(struct tb_mvol *v, u64 vblock, u64 *dblock,
  */
 int tb_meta_provision(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 		      bool can_block, u64 *dblock, u64 *old);
+/*
+ * Map @vblock to @dblock.  -ENOSPC, with nothing changed, when out of
+ * metadata space; unless @acked (the write was acknowledged: its mapping
+ * may use the reserve, and only running out of that fails it).
+ */
 int tb_meta_insert(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
-		   u64 dblock);
+		   u64 dblock, bool acked);
 void tb_meta_unprovision(struct tb_meta *m, struct tb_mvol *v, u64 dblock);
 /* Unmap @vblock (discard); no-op when it is not mapped. */
 int tb_meta_unmap(struct tb_meta *m, struct tb_mvol *v, u64 vblock);

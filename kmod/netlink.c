@@ -70,6 +70,7 @@ static const struct nla_policy tb_policy[THINBLK_A_MAX + 1] = {
 	[THINBLK_A_EVENT_TYPE]		= { .type = NLA_REJECT },
 	[THINBLK_A_EVENT_TIME]		= { .type = NLA_REJECT },
 	[THINBLK_A_ERRNO]		= { .type = NLA_REJECT },
+	[THINBLK_A_META_FULL]		= { .type = NLA_REJECT },
 	[THINBLK_A_PAD]			= { .type = NLA_REJECT },
 	[THINBLK_A_FORCE]		= { .type = NLA_FLAG },
 };
@@ -127,6 +128,7 @@ static int tb_put_pool(struct sk_buff *msg, const struct tb_pool_info *p)
 	    nla_put_u32(msg, THINBLK_A_POOL_VOLUMES, p->volumes) ||
 	    nla_put_u64_64bit(msg, THINBLK_A_POOL_TRANSACTION, p->transaction,
 			      THINBLK_A_PAD) ||
+	    nla_put_u8(msg, THINBLK_A_META_FULL, p->meta_full) ||
 	    (p->error && nla_put_u32(msg, THINBLK_A_ERRNO, p->error)))
 		return -EMSGSIZE;
 	return 0;

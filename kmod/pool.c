@@ -105,7 +105,20 @@ static void tb_vol_error_work(struct work_struct *w)
 
 void tb_pool_meta_full(struct tb_pool *pool)
 {
+	if (READ_ONCE(pool->meta_full_raised))
+		return;
+	WRITE_ONCE(pool->meta_full_raised, true);
 	tb_pool_event(pool, THINBLK_EVENT_OUT_OF_META_SPACE);
+}
+
+/* After a commit: metadata space came back (the reclaim, a grow). */
+static void tb_pool_meta_space_check(struct tb_pool *pool)
+{
+	if (!READ_ONCE(pool->meta_full_raised) || tb_meta_full(pool->meta))
+		return;
+	WRITE_ONCE(pool->meta_full_raised, false);
+	tb_changed();
+	tb_pool_event(pool, THINBLK_EVENT_POOL_CHANGED);
 }
 
 /* Modes only get worse from read-only on: nothing leaves it but a reopen. */
@@ -179,6 +192,7 @@ int tb_pool_commit(struct tb_pool *pool)
 	}
 	if (tb_pool_has_space(pool))
 		tb_pool_space_available(pool);
+	tb_pool_meta_space_check(pool);
 	return 0;
 }
 
@@ -298,6 +312,16 @@ static void tb_reclaim_work(struct work_struct *w)
 
 	while (more && READ_ONCE(pool->mode) < THINBLK_MODE_READ_ONLY) {
 		r = tb_meta_reclaim(pool->meta, &more);
+		/* the next step needs the space a commit makes reusable */
+		if (r == -EAGAIN) {
+			more = !tb_pool_commit(pool);
+			r = 0;
+		}
+		if (r == -ENOSPC) {
+			pr_warn("thinblk: pool %s: reclaim waits for metadata space (grow the metadata device)\n",
+				pool->name);
+			return;
+		}
 		if (r) {
 			pr_err("thinblk: pool %s: reclaim failed (%d)\n",
 			       pool->name, r);
@@ -926,6 +950,33 @@ out:
 	return r;
 }
 
+/* A metadata device that shrank would cut off blocks in use: refuse it. */
+static int tb_check_meta_grow(struct tb_pool *pool, struct netlink_ext_ack *ea)
+{
+	struct tb_meta_usage u;
+	u64 dev = tb_meta_dev_nr_blocks(pool->meta);
+
+	tb_meta_usage(pool->meta, &u);
+	if (dev >= u.meta_blocks)
+		return 0;
+	tb_nl_errmsg(ea, "pool \"%s\": metadata device shrank to %llu bytes, the pool's metadata has %llu; shrinking is not supported, not grown",
+		     pool->name, dev * THINBLK_META_BLOCK_SIZE,
+		     u.meta_blocks * THINBLK_META_BLOCK_SIZE);
+	return -EINVAL;
+}
+
+/* Take in all of a metadata device that grew, as far as the format allows. */
+static int tb_pool_grow_meta(struct tb_pool *pool)
+{
+	u64 dev = tb_meta_dev_nr_blocks(pool->meta), nr;
+	int r = tb_meta_grow_meta(pool->meta, &nr);
+
+	if (!r && nr < dev)
+		pr_warn("thinblk: pool %s: metadata grown to %llu blocks; the other %llu of the device are beyond what its space map counts (fixed at create)\n",
+			pool->name, nr, dev - nr);
+	return r;
+}
+
 int tb_pool_grow(const char *name, struct netlink_ext_ack *ea)
 {
 	struct tb_pool *pool;
@@ -943,8 +994,13 @@ int tb_pool_grow(const char *name, struct netlink_ext_ack *ea)
 					 pool->block_size, true, ea);
 	if (r)
 		goto out;
+	r = tb_check_meta_grow(pool, ea);
+	if (r)
+		goto out;
 	nr = div_u64(bdev_nr_bytes(pool->data_bdev), pool->block_size);
 	r = tb_meta_grow_data(pool->meta, nr);
+	if (!r)
+		r = tb_pool_grow_meta(pool);
 	if (!r)
 		r = tb_pool_commit(pool);
 	if (r) {
@@ -952,6 +1008,8 @@ int tb_pool_grow(const char *name, struct netlink_ext_ack *ea)
 		goto out;
 	}
 	tb_pool_check_low_water(pool);
+	/* a reclaim that waited for metadata space goes on */
+	queue_work(system_wq, &pool->reclaim_work);
 	tb_changed();
 	tb_pool_event(pool, THINBLK_EVENT_POOL_CHANGED);
 out:
@@ -1017,6 +1075,7 @@ static void tb_pool_fill_info(struct tb_pool *pool, struct tb_pool_info *info)
 	info->meta_used = u.meta_used * THINBLK_META_BLOCK_SIZE;
 	info->transaction = u.transaction;
 	info->error = -tb_meta_error(pool->meta);
+	info->meta_full = tb_meta_full(pool->meta);
 	info->volumes = pool->nr_volumes;
 }
 
@@ -1163,11 +1222,16 @@ static int tb_vol_make(struct tb_pool *pool, const char *name, u64 size,
 			       origin ? origin->mv : NULL, &mv);
 	if (origin)
 		tb_vol_thaw(origin);
-	if (r) {
+	if (r == -ENOSPC && tb_meta_full(pool->meta)) {
+		tb_nl_errmsg(ea, "volume \"%s/%s\": pool is out of metadata space: delete volumes or grow the metadata device",
+			     pool->name, name);
+		tb_pool_meta_full(pool);
+	} else if (r) {
 		tb_nl_errmsg(ea, "volume \"%s/%s\": cannot create (%d)",
 			     pool->name, name, r);
-		return r;
 	}
+	if (r)
+		return r;
 	r = tb_pool_commit_op(pool, ea);
 	if (r)
 		return r;
@@ -1234,6 +1298,14 @@ out:
 	return r;
 }
 
+/* A change of @vol's record was refused: out of metadata space. */
+static void tb_vol_meta_full(struct tb_volume *vol, struct netlink_ext_ack *ea)
+{
+	tb_nl_errmsg(ea, "volume \"%s/%s\": pool is out of metadata space: delete volumes or grow the metadata device",
+		     vol->pool->name, vol->mv->name);
+	tb_pool_meta_full(vol->pool);
+}
+
 int tb_vol_resize(const char *pool_name, const char *name, u64 size,
 		  struct netlink_ext_ack *ea)
 {
@@ -1255,7 +1327,11 @@ int tb_vol_resize(const char *pool_name, const char *name, u64 size,
 	}
 	if (tb_check_vol_size(pool_name, name, size, ea))
 		goto out;
-	tb_meta_set_vol_size(vol->pool->meta, vol->mv, size);
+	r = tb_meta_set_vol_size(vol->pool->meta, vol->mv, size);
+	if (r) {
+		tb_vol_meta_full(vol, ea);
+		goto out;
+	}
 	r = tb_pool_commit_op(vol->pool, ea);
 	if (r)
 		goto out;
@@ -1323,7 +1399,11 @@ int tb_vol_set_limit(const char *pool_name, const char *name, u64 limit,
 	if (vol)
 		r = tb_pool_check_writable(vol->pool, ea);
 	if (vol && !r) {
-		tb_meta_set_vol_limit(vol->pool->meta, vol->mv, limit);
+		r = tb_meta_set_vol_limit(vol->pool->meta, vol->mv, limit);
+		if (r)
+			tb_vol_meta_full(vol, ea);
+	}
+	if (vol && !r) {
 		r = tb_pool_commit_op(vol->pool, ea);
 		tb_changed();
 		tb_vol_event(vol, THINBLK_EVENT_VOL_CHANGED, NULL);

@@ -46,6 +46,8 @@ struct tb_pool {
 	unsigned int nr_volumes;
 
 	bool low_water_raised;		/* READ_ONCE/WRITE_ONCE */
+	/* OUT_OF_META_SPACE sent, metadata not back yet; READ_ONCE/WRITE_ONCE */
+	bool meta_full_raised;
 	u32 mode;			/* enum thinblk_pool_mode; READ_ONCE */
 
 	struct workqueue_struct *wq;	/* ordered: provisioning, flush, discard */
@@ -159,6 +161,7 @@ struct tb_pool_info {
 	u64 data_size, data_used, meta_size, meta_used, basesize, low_water;
 	u64 transaction;
 	u32 error;		/* positive errno that made the metadata read-only */
+	bool meta_full;		/* out of metadata space (tb_meta_full()) */
 };
 
 struct tb_vol_info {
@@ -212,6 +215,7 @@ int tb_pool_commit(struct tb_pool *pool);
 void tb_pool_defer(struct tb_pool *pool, struct bio *bio);
 void tb_pool_no_space(struct tb_pool *pool, struct bio *bio);
 void tb_pool_check_low_water(struct tb_pool *pool);
+/* An ordinary change was refused for lack of metadata space. */
 void tb_pool_meta_full(struct tb_pool *pool);
 void tb_vol_io_error(struct tb_volume *vol, int err);
 

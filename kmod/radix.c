@@ -69,6 +69,16 @@ static bool tb_fits(struct tb_radix *r, u32 depth, u64 key)
 	return key < cap;
 }
 
+u32 tb_radix_path_blocks(struct tb_radix *r, const struct tb_radix_root *root,
+			 u64 key)
+{
+	u32 depth = root->depth;
+
+	while (depth < TB_MAX_DEPTH && !tb_fits(r, depth, key))
+		depth++;
+	return depth + 1;
+}
+
 static unsigned int tb_index(struct tb_radix *r, u32 level, u64 key)
 {
 	u64 q;

@@ -65,6 +65,14 @@ int tb_radix_lookup(struct tb_radix *r, const struct tb_radix_root *root,
 /* Copy the whole leaf holding @key (leaf_entries values) to @values. */
 int tb_radix_read_leaf(struct tb_radix *r, const struct tb_radix_root *root,
 		       u64 key, void *values);
+/*
+ * The most metadata blocks one tb_radix_writable() of @key may allocate when
+ * no node on its path is shared: one per level of the tree, grown to hold
+ * @key if it must be.  (A shared leaf on the path also calls @inc for each
+ * of its values, whose cost the caller counts.)
+ */
+u32 tb_radix_path_blocks(struct tb_radix *r, const struct tb_radix_root *root,
+			 u64 key);
 /* Shadow the path to @key, creating nodes as needed; *@root may change. */
 int tb_radix_writable(struct tb_radix *r, struct tb_radix_root *root, u64 key,
 		      struct tb_radix_slot *slot);

@@ -121,6 +121,15 @@ u64 tb_dsm_nr_blocks(struct tb_dsm *dsm)
 	return dsm->nr_blocks;
 }
 
+u64 tb_dsm_update_blocks(struct tb_dsm *dsm, u64 nr_counts)
+{
+	u64 leaves = DIV_ROUND_UP_ULL(dsm->nr_blocks, dsm->tree.leaf_entries);
+	u32 path = tb_radix_path_blocks(&dsm->tree, &dsm->root,
+					dsm->nr_blocks - 1);
+
+	return min(nr_counts, leaves) * path;
+}
+
 u64 tb_dsm_unshared(struct tb_dsm *dsm)
 {
 	return dsm->unshared;

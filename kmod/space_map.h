@@ -35,6 +35,12 @@ void tb_dsm_destroy(struct tb_dsm *dsm);
 int tb_dsm_resize(struct tb_dsm *dsm, u64 nr_blocks);
 
 u64 tb_dsm_nr_blocks(struct tb_dsm *dsm);
+/*
+ * The most metadata blocks that changing the counts of @nr_counts data
+ * blocks may allocate in one transaction: a path of the tree for each, but
+ * no more leaves than the tree has.
+ */
+u64 tb_dsm_update_blocks(struct tb_dsm *dsm, u64 nr_counts);
 u64 tb_dsm_nr_allocated(struct tb_dsm *dsm);
 /* How many times a count dropped to 1 (the block became one leaf's). */
 u64 tb_dsm_unshared(struct tb_dsm *dsm);

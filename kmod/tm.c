@@ -19,6 +19,7 @@ struct tb_tm {
 	u32 *refs;			/* refcount of every metadata block */
 	unsigned long *shadowed;	/* allocated in this transaction */
 	unsigned long *freed;		/* dropped to 0 in this transaction */
+	u64 nr_freed;			/* bits set in freed */
 	unsigned long *dirty_rc;	/* refcount blocks to write at commit */
 	u8 slot[THINBLK_SB_SLOT_BYTES];	/* current slot of each refcount block */
 	u64 cursor;			/* where the next allocation looks first */
@@ -45,6 +46,17 @@ u64 tb_tm_nr_used(struct tb_tm *tm)
 u64 tb_tm_unshared(struct tb_tm *tm)
 {
 	return tm->unshared;
+}
+
+u64 tb_tm_nr_free(struct tb_tm *tm)
+{
+	return tm->nr_blocks - tm->nr_used - tm->nr_freed;
+}
+
+u64 tb_tm_max_blocks(struct tb_tm *tm)
+{
+	return min_t(u64, THINBLK_META_MAX_BLOCKS,
+		     (u64)tm->msm_blocks * THINBLK_REFCOUNTS_PER_BLOCK);
 }
 
 bool tb_tm_full(struct tb_tm *tm)
@@ -83,6 +95,52 @@ void tb_tm_destroy(struct tb_tm *tm)
 	kvfree(tm->freed);
 	kvfree(tm->dirty_rc);
 	kfree(tm);
+}
+
+/* A copy of bitmap @old of @old_bits in one of @bits (zero beyond). */
+static unsigned long *tb_bitmap_grow(unsigned long *old, u64 old_bits, u64 bits)
+{
+	unsigned long *map = kvcalloc(BITS_TO_LONGS(bits), sizeof(long),
+				      GFP_KERNEL);
+
+	if (map)
+		bitmap_copy(map, old, old_bits);
+	return map;
+}
+
+int tb_tm_grow(struct tb_tm *tm, u64 nr_blocks)
+{
+	unsigned long *shadowed, *freed;
+	u64 old = tm->nr_blocks, b;
+	u32 *refs;
+
+	if (nr_blocks < old || nr_blocks > tb_tm_max_blocks(tm))
+		return -EINVAL;
+	if (nr_blocks == old)
+		return 0;
+	refs = kvcalloc(nr_blocks, sizeof(u32), GFP_KERNEL);
+	shadowed = tb_bitmap_grow(tm->shadowed, old, nr_blocks);
+	freed = tb_bitmap_grow(tm->freed, old, nr_blocks);
+	if (!refs || !shadowed || !freed) {
+		kvfree(refs);
+		kvfree(shadowed);
+		kvfree(freed);
+		return -ENOMEM;
+	}
+	memcpy(refs, tm->refs, old * sizeof(u32));
+	kvfree(tm->refs);
+	kvfree(tm->shadowed);
+	kvfree(tm->freed);
+	tm->refs = refs;
+	tm->shadowed = shadowed;
+	tm->freed = freed;
+	tm->nr_blocks = nr_blocks;
+	/* the refcount blocks that now count more blocks are written anew */
+	for (b = old; b < nr_blocks; b += THINBLK_REFCOUNTS_PER_BLOCK)
+		set_bit(b / THINBLK_REFCOUNTS_PER_BLOCK, tm->dirty_rc);
+	set_bit((nr_blocks - 1) / THINBLK_REFCOUNTS_PER_BLOCK, tm->dirty_rc);
+	tm->full = false;
+	return 0;
 }
 
 static void tb_tm_set_ref(struct tb_tm *tm, u64 b, u32 count)
@@ -277,7 +335,8 @@ u32 tb_tm_dec(struct tb_tm *tm, u64 b)
 	if (tm->refs[b] == 1)
 		tm->unshared++;
 	if (!tm->refs[b]) {
-		set_bit(b, tm->freed);
+		if (!test_and_set_bit(b, tm->freed))
+			tm->nr_freed++;
 		clear_bit(b, tm->shadowed);
 	}
 	return tm->refs[b];
@@ -333,5 +392,6 @@ void tb_tm_post_commit(struct tb_tm *tm)
 	for_each_set_bit(b, tm->freed, tm->nr_blocks)
 		tb_bm_forget(tm->bm, b);
 	bitmap_zero(tm->freed, tm->nr_blocks);
+	tm->nr_freed = 0;
 	bitmap_zero(tm->shadowed, tm->nr_blocks);
 }

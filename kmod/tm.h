@@ -39,6 +39,15 @@ int tb_tm_open(struct tb_tm *tm, const struct thinblk_disk_superblock *sb);
 
 struct tb_bm *tb_tm_bm(struct tb_tm *tm);
 u64 tb_tm_nr_used(struct tb_tm *tm);
+/* Blocks an allocation may hand out now (not freed in this transaction). */
+u64 tb_tm_nr_free(struct tb_tm *tm);
+/* The most blocks this space map can count (R refcount blocks' worth). */
+u64 tb_tm_max_blocks(struct tb_tm *tm);
+/*
+ * The metadata device grew: count @nr_blocks (at most tb_tm_max_blocks()).
+ * The new blocks are free; the next commit writes their counts.
+ */
+int tb_tm_grow(struct tb_tm *tm, u64 nr_blocks);
 /* How many times a node's refcount dropped to 1 (it became one tree's). */
 u64 tb_tm_unshared(struct tb_tm *tm);
 /* Did an allocation fail for lack of metadata space? */

@@ -93,6 +93,7 @@ struct tb_pool_info {
 	uint32_t volumes;
 	uint64_t transaction;
 	uint32_t error;			/* errno that made it read-only, or 0 */
+	uint8_t meta_full;		/* out of metadata space (META_FULL) */
 };
 
 /* Which optional fields of struct tb_pool_params are sent. */

@@ -28,6 +28,7 @@ static const struct tb_field pool_fields[] = {
 	POOL_FIELD(volumes,		THINBLK_A_POOL_VOLUMES,		TB_U32),
 	POOL_FIELD(transaction,		THINBLK_A_POOL_TRANSACTION,	TB_U64),
 	POOL_FIELD(error,		THINBLK_A_ERRNO,		TB_U32),
+	POOL_FIELD(meta_full,		THINBLK_A_META_FULL,		TB_U8),
 };
 
 #define PARAM_FIELD(m, a, k, bit) \

@@ -225,6 +225,7 @@ static const char *const attr_names[THINBLK_A_MAX + 1] = {
 	[THINBLK_A_ERRNO]		= "ERRNO",
 	[THINBLK_A_PAD]			= "PAD",
 	[THINBLK_A_FORCE]		= "FORCE",
+	[THINBLK_A_META_FULL]		= "META_FULL",
 };
 
 /* names[i], or NULL when i is out of range or unnamed. */

@@ -109,6 +109,7 @@ static void print_pool(struct printer *pr, const struct tb_pool_info *p)
 	pr_bool(pr, PR_JSON | PR_TEXT, NULL, "zero", !(p->flags & THINBLK_POOL_F_NO_ZERO));
 	pr_bool(pr, PR_JSON | PR_TEXT, NULL, "discard_passdown",
 		!(p->flags & THINBLK_POOL_F_NO_DISCARD_PASSDOWN));
+	pr_bool(pr, PR_JSON | PR_TEXT, NULL, "metadata_full", p->meta_full);
 	pr_uint(pr, PR_JSON | PR_TEXT, NULL, "transaction", p->transaction);
 	pr_uint(pr, PR_JSON | PR_TEXT, NULL, "errno", p->error);
 	if (p->error)

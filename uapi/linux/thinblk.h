@@ -56,8 +56,13 @@
  * THINBLK_CMD_POOL_DESTROY in: req POOL_NAME.  Closes the pool and wipes its
  *        superblock.  err: EBUSY a volume is open
  * THINBLK_CMD_POOL_GROW   in: req POOL_NAME.  Uses all of the data device
- *        after it grew.  out: the pool.  err: EFBIG the device grew beyond
- *        THINBLK_DATA_BLOCKS_MAX blocks (the pool is left as it was)
+ *        and of the metadata device after they grew (the metadata up to
+ *        what the space map laid out at create counts: R refcount blocks of
+ *        THINBLK_REFCOUNTS_PER_BLOCK each, at most THINBLK_META_MAX_BLOCKS;
+ *        the kernel log says when the device has more).  out: the pool.
+ *        err: EFBIG the data device grew beyond THINBLK_DATA_BLOCKS_MAX
+ *        blocks; EINVAL the metadata device shrank (both leave the pool as
+ *        it was)
  *
  * THINBLK_CMD_POOL_SET
  *   in:  req POOL_NAME; opt BASESIZE, LOW_WATER or LOW_WATER_PCT, NO_SPACE,
@@ -68,7 +73,11 @@
  *   out: POOL_NAME, DATA_DEV, META_DEV, BLOCK_SIZE, DATA_SIZE, DATA_USED,
  *        META_SIZE, META_USED, BASESIZE, LOW_WATER, NO_SPACE,
  *        NO_SPACE_TIMEOUT, POOL_FLAGS, POOL_MODE (u8, enum thinblk_pool_mode),
- *        POOL_VOLUMES (u32), POOL_TRANSACTION (u64); ERRNO (u32) when a
+ *        POOL_VOLUMES (u32), POOL_TRANSACTION (u64), META_FULL (u8, 1 when
+ *        out of metadata space: writes needing a new block, discards,
+ *        creates, snapshots, resizes and limit changes fail with ENOSPC,
+ *        delete, commit and reclaim still work; 0 again once a commit or a
+ *        grow gives space back); ERRNO (u32) when a
  *        failed metadata change or commit made the pool read-only: the first
  *        such error (nothing is committed after it until the pool is closed
  *        and opened again, at its last good commit)
@@ -238,6 +247,7 @@ enum thinblk_attr {
 	THINBLK_A_ERRNO,		/* u32, positive errno */
 	THINBLK_A_PAD,
 	THINBLK_A_FORCE,		/* flag: override a safety check */
+	THINBLK_A_META_FULL,		/* u8, 0 or 1 (POOL_GET only) */
 	__THINBLK_A_MAX
 };
 #define THINBLK_A_MAX (__THINBLK_A_MAX - 1)

@@ -1275,13 +1275,23 @@ static u64 tb_unshare_gen(struct tb_meta *m)
 }
 
 /*
+ * Leaves counted per hold of the lock: a walk holds off every writer of the
+ * pool (and, the rwsem being fair, the readers behind them) only this long,
+ * about a millisecond (a leaf's worth of data space map lookups).
+ */
+#define TB_EXCL_LEAVES_PER_HOLD	1
+
+/*
  * Blocks that deleting @v would free: a walk of its unshared subtrees, done
  * only when something that could change the result happened since the last.
+ * The walk lets writers in between pieces: each key range is counted as it
+ * is when it is read, and the result is kept only if nothing changed
+ * meanwhile.  The caller keeps @v alive (tb_pools_mutex: not deleted).
  */
 int tb_meta_vol_exclusive(struct tb_meta *m, struct tb_mvol *v, u64 *blocks)
 {
 	void *arg[2] = { m, blocks };
-	u64 gen;
+	u64 gen, start = 0, leaf_budget;
 	int r = 0;
 
 	*blocks = 0;
@@ -1292,16 +1302,28 @@ int tb_meta_vol_exclusive(struct tb_meta *m, struct tb_mvol *v, u64 *blocks)
 		*blocks = v->excl_blocks;
 		goto out;
 	}
-	r = tb_radix_walk(&m->map_tree, &v->root, true, tb_count_exclusive,
-			  arg);
-	if (!r) {
+	/* writers clear it when @v's mappings change (under the lock) */
+	v->excl_valid = true;
+	leaf_budget = tb_radix_walk_budget(&m->map_tree);
+	for (;;) {
+		r = tb_radix_walk_from(&m->map_tree, &v->root, true, &start,
+				       TB_EXCL_LEAVES_PER_HOLD, &leaf_budget,
+				       tb_count_exclusive, arg);
+		if (r || start == U64_MAX)
+			break;
+		up_read(&m->lock);
+		cond_resched();
+		down_read(&m->lock);
+	}
+	if (!r && v->excl_valid && tb_unshare_gen(m) == gen) {
 		v->excl_blocks = *blocks;
 		v->excl_gen = gen;
-		v->excl_valid = true;
 	} else {
+		v->excl_valid = false;
+	}
+	if (r)
 		pr_err_ratelimited("thinblk: pool %s: volume %u (%s): counting exclusive blocks failed (%d)\n",
 				   m->name, v->id, v->name, r);
-	}
 out:
 	up_read(&m->lock);
 	mutex_unlock(&m->excl_mutex);

@@ -476,10 +476,28 @@ struct tb_walk {
 	 * named by several entries) has exponentially many paths: stop it.
 	 */
 	u64 budget;
+	/*
+	 * A walk in pieces (tb_radix_walk_from()): keys below @start are
+	 * skipped, and after @leaves more leaves (0: no limit) the walk
+	 * pauses with @start at the next key.  @leaf_budget bounds the leaves
+	 * read over all pieces as @budget bounds the nodes of one.
+	 */
+	u64 start;
+	u64 leaves;
+	u64 *leaf_budget;
 	bool skip_shared;
 	int (*fn)(void *arg, u64 key, const void *value, bool shared);
 	void *arg;
 };
+
+/* tb_walk_node(): the walk paused at w->start (not an error). */
+#define TB_WALK_PAUSED	1
+
+/* Is the subtree at @base, of @span keys, all below the walk's start? */
+static bool tb_walk_before_start(struct tb_walk *w, u64 base, u64 span)
+{
+	return w->start > base && w->start - base >= span;
+}
 
 /* A node in a tree has a parent, so its refcount is not 0. */
 static int tb_check_referenced(struct tb_walk *w, u64 b)
@@ -497,18 +515,20 @@ static int tb_walk_node(struct tb_walk *w, u64 b, u32 level, u64 base,
 	struct tb_radix *r = w->r;
 	struct thinblk_disk_node *n;
 	struct dm_buffer *buf;
-	unsigned int i;
-	u64 *children;
+	u64 *children, i, span;
 	void *copy;
 	int err = 0;
 
+	/* a leaf root wholly before the start: the walk is done */
+	if (!level && tb_walk_before_start(w, base, r->leaf_entries))
+		return 0;
 	err = tb_check_referenced(w, b);
 	if (err)
 		return err;
 	shared |= tb_tm_ref(r->tm, b) > 1;
 	if (shared && w->skip_shared)
 		return 0;
-	if (!w->budget--) {
+	if (!w->budget-- || (!level && !(*w->leaf_budget)--)) {
 		pr_err("thinblk: metadata block %llu: a walk reached more nodes than the device holds (a node with several parents in one tree)\n",
 		       b);
 		return -EUCLEAN;
@@ -526,24 +546,65 @@ static int tb_walk_node(struct tb_walk *w, u64 b, u32 level, u64 base,
 	if (!level) {
 		memcpy(copy, n + 1, THINBLK_NODE_PAYLOAD);
 		tb_bm_release(buf);
-		for (i = 0; i < r->leaf_entries && !err; i++) {
+		i = w->start > base ? w->start - base : 0;
+		for (; i < r->leaf_entries && !err; i++) {
 			void *v = copy + (size_t)i * r->value_size;
 
 			if (!tb_value_is_zero(r, v))
 				err = w->fn(w->arg, base + i, v, shared);
 		}
 		kfree(copy);
+		if (!err && w->leaves && !--w->leaves) {
+			w->start = base + r->leaf_entries;
+			return TB_WALK_PAUSED;
+		}
 		return err;
 	}
 	children = (u64 *)copy;
 	for (i = 0; i < TB_FANOUT; i++)
 		children[i] = le64_to_cpu(tb_children(n)[i]);
 	tb_bm_release(buf);
+	span = tb_span(r, level);
 	for (i = 0; i < TB_FANOUT && !err; i++)
-		if (children[i])
+		if (children[i] &&
+		    !tb_walk_before_start(w, base + i * span, span))
 			err = tb_walk_node(w, children[i], level - 1,
-					   base + i * tb_span(r, level), shared);
+					   base + i * span, shared);
 	kfree(children);
+	return err;
+}
+
+u64 tb_radix_walk_budget(struct tb_radix *r)
+{
+	return tb_bm_nr_blocks(tb_tm_bm(r->tm));
+}
+
+int tb_radix_walk_from(struct tb_radix *r, const struct tb_radix_root *root,
+		       bool skip_shared, u64 *start, u64 max_leaves,
+		       u64 *leaf_budget,
+		       int (*fn)(void *arg, u64 key, const void *value,
+				 bool shared),
+		       void *arg)
+{
+	struct tb_walk w = {
+		.r = r,
+		.budget = tb_radix_walk_budget(r),
+		.start = *start,
+		.leaves = max_leaves,
+		.leaf_budget = leaf_budget,
+		.skip_shared = skip_shared,
+		.fn = fn,
+		.arg = arg,
+	};
+	int err = 0;
+
+	if (root->block)
+		err = tb_walk_node(&w, root->block, root->depth, 0, false);
+	if (err == TB_WALK_PAUSED) {
+		*start = w.start;
+		return 0;
+	}
+	*start = U64_MAX;
 	return err;
 }
 
@@ -552,15 +613,8 @@ int tb_radix_walk(struct tb_radix *r, const struct tb_radix_root *root,
 		  int (*fn)(void *arg, u64 key, const void *value, bool shared),
 		  void *arg)
 {
-	struct tb_walk w = {
-		.r = r,
-		.budget = tb_bm_nr_blocks(tb_tm_bm(r->tm)),
-		.skip_shared = skip_shared,
-		.fn = fn,
-		.arg = arg,
-	};
+	u64 start = 0, leaf_budget = tb_radix_walk_budget(r);
 
-	if (!root->block)
-		return 0;
-	return tb_walk_node(&w, root->block, root->depth, 0, false);
+	return tb_radix_walk_from(r, root, skip_shared, &start, 0,
+				  &leaf_budget, fn, arg);
 }

@@ -104,5 +104,18 @@ int tb_radix_walk(struct tb_radix *r, const struct tb_radix_root *root,
 		  bool skip_shared,
 		  int (*fn)(void *arg, u64 key, const void *value, bool shared),
 		  void *arg);
+/*
+ * tb_radix_walk() in pieces, so that the caller can drop its lock between
+ * them: from key *@start, at most @max_leaves leaves (0: all); then *@start
+ * is the key to go on from, U64_MAX when the walk is done.  *@leaf_budget
+ * (start it at tb_radix_walk_budget()) bounds the leaves read by all pieces.
+ */
+int tb_radix_walk_from(struct tb_radix *r, const struct tb_radix_root *root,
+		       bool skip_shared, u64 *start, u64 max_leaves,
+		       u64 *leaf_budget,
+		       int (*fn)(void *arg, u64 key, const void *value,
+				 bool shared),
+		       void *arg);
+u64 tb_radix_walk_budget(struct tb_radix *r);
 
 #endif

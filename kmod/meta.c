@@ -679,7 +679,7 @@ int tb_meta_probe(struct block_device *bdev, char *name, size_t len)
 		sb = page_address(page);
 		r = le64_to_cpu(sb->magic) == THINBLK_SB_MAGIC;
 		if (r)
-			strscpy(name, sb->name, min(len, sizeof(sb->name) + 1));
+			strscpy(name, sb->name, min(len, sizeof(sb->name)));
 	}
 	__free_page(page);
 	return r;

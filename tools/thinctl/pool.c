@@ -250,16 +250,26 @@ fail:
 /* Without --force, a device that holds something else is not formatted. */
 static int check_signatures(const struct tb_pool_params *p, const char *what)
 {
-	const char *devs[] = { p->data_dev, p->meta_dev };
+	const char *devs[] = { p->meta_dev, p->data_dev };
 	char found[SIGNATURE_MAX];
 	size_t i;
 
 	if (p->force)
 		return 0;
+	/*
+	 * A closed pool first (the kernel refuses it too): its data device
+	 * often shows a volume's filesystem, which must not be the reason
+	 * given for needing --force.
+	 */
+	if (device_thinblk_pool(p->meta_dev, found, sizeof(found)) == 1)
+		return cmd_error("%s: metadata device %s holds pool \"%s\" (pool open it, or create with --force to format it)",
+				 what, p->meta_dev, found);
 	for (i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
 		if (device_signature(devs[i], found, sizeof(found)) == 1)
-			return cmd_error("%s: %s holds %s (--force to use it anyway)",
-					 what, devs[i], found);
+			return cmd_error("%s: %s holds %s%s (--force to use it anyway)",
+					 what, devs[i], found,
+					 devs[i] == p->data_dev ?
+					 ", maybe a volume of an earlier pool" : "");
 	}
 	return 0;
 }

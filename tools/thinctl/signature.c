@@ -5,10 +5,34 @@
  * pool create refuses such a device without --force.
  */
 #include <blkid.h>
+#include <ctype.h>
+#include <endian.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "thinctl.h"
+
+int device_thinblk_pool(const char *path, char *name, size_t len)
+{
+	struct thinblk_disk_superblock sb;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = pread(fd, &sb, sizeof(sb), 0);
+	close(fd);
+	if (n != (ssize_t)sizeof(sb) || le64toh(sb.magic) != THINBLK_SB_MAGIC)
+		return 0;
+	snprintf(name, len, "%.*s", (int)strnlen(sb.name, sizeof(sb.name)),
+		 sb.name);
+	for (; *name; name++)		/* from disk: nothing raw to a terminal */
+		if (!isalnum((unsigned char)*name) && !strchr("_.-", *name))
+			*name = '?';
+	return 1;
+}
 
 int device_signature(const char *path, char *what, size_t len)
 {
@@ -23,7 +47,12 @@ int device_signature(const char *path, char *what, size_t len)
 	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE |
 					  BLKID_SUBLKS_USAGE);
 	blkid_probe_enable_partitions(pr, 1);
-	if (blkid_do_safeprobe(pr) == 0) {
+	switch (blkid_do_safeprobe(pr)) {
+	case -2:	/* several: mkfs and wipefs refuse that too */
+		snprintf(what, len, "several signatures");
+		found = 1;
+		break;
+	case 0:
 		if (!blkid_probe_lookup_value(pr, "TYPE", &type, NULL)) {
 			kind = "a signature of type";
 		} else if (!blkid_probe_lookup_value(pr, "PTTYPE", &type,
@@ -34,6 +63,7 @@ int device_signature(const char *path, char *what, size_t len)
 			snprintf(what, len, "%s %s", kind, type);
 			found = 1;
 		}
+		break;
 	}
 	blkid_free_probe(pr);
 	return found;

@@ -112,6 +112,11 @@ int cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * when it can't be probed (signature.c).
  */
 int device_signature(const char *path, char *what, size_t len);
+/*
+ * device_thinblk_pool - does the device hold a thinblk superblock?  1 with
+ * its pool's name (unchecked, printable or not), 0, or -1 (signature.c).
+ */
+int device_thinblk_pool(const char *path, char *name, size_t len);
 
 /* Usage error: the message and "Try 'thinctl OBJECT --help'."; EXIT_USAGE. */
 int cmd_usage_error(const struct ctx *ctx, const char *fmt, ...)

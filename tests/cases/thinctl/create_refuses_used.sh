@@ -39,7 +39,7 @@ for dev in /dev/ram0 /dev/ram1; do
 	run_capture thinctl pool create p0 --data /dev/ram0 --metadata /dev/ram1
 	[ "$RC" = 1 ] || fail "create over ext4 on $dev exited $RC: $ERR"
 	case $ERR in
-	*"pool \"p0\": $dev holds a signature of type ext4 (--force"*) ;;
+	*"pool \"p0\": $dev holds a signature of type ext4"*"(--force"*) ;;
 	*) fail "create over ext4 on $dev said: $ERR" ;;
 	esac
 	thinctl pool show p0 >/dev/null 2>&1 && fail "a pool was created over ext4 on $dev"
@@ -47,4 +47,14 @@ for dev in /dev/ram0 /dev/ram1; do
 	expect_ok thinctl pool destroy p0
 	expect_ok dd if=/dev/zero of="$dev" bs=1M count=4 conv=fsync
 done
+# A closed pool whose data device shows a filesystem (as a volume's often
+# does): the reason given is the pool, not the filesystem.
+expect_ok thinctl pool create p0 --data /dev/ram0 --metadata /dev/ram1
+expect_ok thinctl pool close p0
+expect_ok mkfs.ext4 -q -F /dev/ram0
+run_capture thinctl pool create p0 --data /dev/ram0 --metadata /dev/ram1
+case $ERR in
+*"metadata device /dev/ram1 holds pool \"p0\""*) ;;
+*) fail "create over a closed pool with ext4 on its data device said: $ERR" ;;
+esac
 thinctl pool create --help 2>&1 | grep -q -- "--force" || fail "create --help does not name --force"

@@ -254,7 +254,8 @@ static int check_signatures(const struct tb_pool_params *p, const char *what)
 	char found[SIGNATURE_MAX];
 	size_t i;
 
-	if (p->force)
+	/* held by an open pool or a mount: the kernel says which (EBUSY, EEXIST) */
+	if (p->force || device_held(p->meta_dev) || device_held(p->data_dev))
 		return 0;
 	/*
 	 * A closed pool first (the kernel refuses it too): its data device

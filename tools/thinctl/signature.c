@@ -7,12 +7,23 @@
 #include <blkid.h>
 #include <ctype.h>
 #include <endian.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "thinctl.h"
+
+bool device_held(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_EXCL | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == EBUSY;
+	close(fd);
+	return false;
+}
 
 int device_thinblk_pool(const char *path, char *name, size_t len)
 {

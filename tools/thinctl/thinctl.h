@@ -117,6 +117,8 @@ int device_signature(const char *path, char *what, size_t len);
  * its pool's name (unchecked, printable or not), 0, or -1 (signature.c).
  */
 int device_thinblk_pool(const char *path, char *name, size_t len);
+/* device_held - is the block device open exclusively (by a pool, a mount)? */
+bool device_held(const char *path);
 
 /* Usage error: the message and "Try 'thinctl OBJECT --help'."; EXIT_USAGE. */
 int cmd_usage_error(const struct ctx *ctx, const char *fmt, ...)

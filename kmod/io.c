@@ -665,7 +665,7 @@ static bool tb_provision_direct(struct tb_volume *vol, struct bio *bio,
 	if (sent)
 		return true;
 unprovision:
-	tb_meta_unprovision(pool->meta, vol->mv, prov->dblock);
+	tb_meta_unprovision(pool->meta, vol->mv, prov->dblock, true);
 release:
 	tb_prov_release(prov);
 	return false;
@@ -920,13 +920,13 @@ static blk_status_t tb_provision_write(struct tb_volume *vol, struct bio *bio,
 	if (!r)
 		r = tb_write_sync(vol, bio, new);
 	if (r) {
-		tb_meta_unprovision(pool->meta, vol->mv, new);
+		tb_meta_unprovision(pool->meta, vol->mv, new, false);
 		return errno_to_blk_status(r);
 	}
 	r = tb_meta_insert(pool->meta, vol->mv, tb_bio_block(pool, bio), new,
 			   false);
 	if (r && !tb_meta_failed(pool->meta))
-		tb_meta_unprovision(pool->meta, vol->mv, new);	/* refused */
+		tb_meta_unprovision(pool->meta, vol->mv, new, false);	/* refused */
 	if (r)
 		return tb_metadata_error(pool, r);
 	atomic64_inc(old == U64_MAX ? &vol->stats.provisioned : &vol->stats.cow);
@@ -1113,7 +1113,7 @@ static int tb_prov_finish(struct tb_prov *prov, int err)
 	int r;
 
 	if (prov->status) {
-		tb_meta_unprovision(pool->meta, vol->mv, prov->dblock);
+		tb_meta_unprovision(pool->meta, vol->mv, prov->dblock, true);
 		tb_prov_release(prov);
 		return err;
 	}

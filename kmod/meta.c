@@ -64,6 +64,16 @@ struct tb_meta {
 	 */
 	u64 record_debt;
 	bool space_low;
+	/*
+	 * Promised to direct provisionings (tb_promise()): admitted, their
+	 * writes maybe acknowledged, their inserts not done yet, which may
+	 * then not be refused.  How many, the count changes they may make,
+	 * and the volumes they belong to (a record path each).  Under the
+	 * lock held for writing.
+	 */
+	u64 promised_inserts;
+	u64 promised_counts;
+	u64 promised_vols;
 	/* memalloc_noio_save() of the writer holding the lock (tb_lock()) */
 	unsigned int noio_flags;
 	/* Serializes exclusive-usage walks and their cache in the tb_mvols. */
@@ -142,13 +152,18 @@ static int tb_writable(struct tb_meta *m)
  * the metadata is not poisoned, @space_low says why, and everything that
  * needs no new block (reads, overwrites in place) goes on.  The others give
  * space back and may use the reserve: the commit, a volume delete, the
- * reclaim of deleted volumes, and the inserts of acknowledged writes (which
- * direct provisioning admits only with TB_NOWAIT_META_HEADROOM to spare).
+ * reclaim of deleted volumes.  The inserts of acknowledged writes may not be
+ * refused either: direct provisioning (tb_meta_provision() in bio
+ * submission) charges each its worst case when it is admitted, as an
+ * ordinary change, and the charge is given back when the insert spends it
+ * or the provisioning is dropped (tb_promise()).  The worker's provisioning
+ * is admitted again at its insert, before its write is acknowledged.
  *
  * @record_debt is the most the next commit may allocate: a volume-table
- * path for each record marked dirty.  Every change leaves free >= debt, so a
- * commit always fits; an admitted ordinary change leaves free >= debt +
- * reserve.
+ * path for each record marked dirty; tb_promised() what the promised
+ * inserts may.  Every change leaves free >= debt + promised, so a commit
+ * and those inserts always fit; an admitted ordinary change leaves free >=
+ * debt + promised + reserve.
  *
  * Why the reserve is enough.  Nothing a delete, commit or reclaim shadows is
  * shared (the volume table and the data space map never are; the reclaim
@@ -201,12 +216,76 @@ static u64 tb_meta_reserve(struct tb_meta *m)
 }
 
 /*
+ * The most the promised inserts may allocate: a mapping path each, a record
+ * path per volume, and their count changes (tb_dsm_update_blocks() bounds
+ * those by the data space map's size: many inserts share its paths).
+ */
+static u64 tb_promised(struct tb_meta *m)
+{
+	return m->promised_inserts * tb_map_path_max(m) +
+	       m->promised_vols * tb_record_path(m) +
+	       tb_dsm_update_blocks(m->dsm, m->promised_counts);
+}
+
+/* Count changes an insert makes whose path is @shared (a copied leaf's). */
+static u64 tb_insert_counts(struct tb_meta *m, bool shared)
+{
+	return TB_INSERT_COUNTS + (shared ? m->map_tree.leaf_entries : 0);
+}
+
+/*
+ * Charge a direct provisioning of @v whose path is @shared now.  The charge
+ * only has to stay enough until the insert: the path can become shared
+ * meanwhile only by snapshotting @v, which waits for @v's writes and inserts
+ * them first (and tb_meta_create_vol() charges what is left as shared); and
+ * which of @v's provisionings is inserted first does not matter, as
+ * tb_unpromise() gives back an unshared charge while there is one.
+ */
+static void tb_promise(struct tb_meta *m, struct tb_mvol *v, bool shared)
+{
+	if (!v->promised_unshared && !v->promised_shared)
+		m->promised_vols++;
+	if (shared)
+		v->promised_shared++;
+	else
+		v->promised_unshared++;
+	m->promised_inserts++;
+	m->promised_counts += tb_insert_counts(m, shared);
+}
+
+static void tb_unpromise(struct tb_meta *m, struct tb_mvol *v)
+{
+	bool shared = !v->promised_unshared;
+
+	if (WARN_ON_ONCE(!v->promised_unshared && !v->promised_shared))
+		return;
+	if (shared)
+		v->promised_shared--;
+	else
+		v->promised_unshared--;
+	m->promised_inserts--;
+	m->promised_counts -= tb_insert_counts(m, shared);
+	if (!v->promised_unshared && !v->promised_shared)
+		m->promised_vols--;
+}
+
+/* @v was snapshotted: every insert of @v still to come may copy a leaf. */
+static void tb_promise_shared(struct tb_meta *m, struct tb_mvol *v)
+{
+	m->promised_counts += v->promised_unshared *
+			      (tb_insert_counts(m, true) -
+			       tb_insert_counts(m, false));
+	v->promised_shared += v->promised_unshared;
+	v->promised_unshared = 0;
+}
+
+/*
  * May a change start that allocates at most @need blocks and dirties a
  * record, leaving the reserve too when @ordinary?  Lock held for writing.
  */
 static bool tb_room(struct tb_meta *m, u64 need, bool ordinary)
 {
-	u64 want = m->record_debt + tb_record_path(m) + need;
+	u64 want = m->record_debt + tb_promised(m) + tb_record_path(m) + need;
 
 	if (ordinary)
 		want += tb_meta_reserve(m);
@@ -245,33 +324,31 @@ static void tb_space_recheck(struct tb_meta *m)
  * the counts of the new and old blocks, and those of a shared leaf's values
  * when the path is shared (the copy references them all).
  */
-static int tb_mapping_cost(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
-			   bool can_block, u64 *need)
+static u64 tb_mapping_cost(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
+			   bool shared)
 {
-	u64 counts = TB_INSERT_COUNTS;
-	bool shared;
-	__le32 value;
-	int r;
-
-	r = tb_radix_lookup(&m->map_tree, &v->root, vblock, can_block, &value,
-			    &shared);
-	if (r)
-		return r;
-	if (shared)
-		counts += m->map_tree.leaf_entries;
-	*need = tb_radix_path_blocks(&m->map_tree, &v->root, vblock) +
-		tb_dsm_update_blocks(m->dsm, counts);
-	return 0;
+	return tb_radix_path_blocks(&m->map_tree, &v->root, vblock) +
+	       tb_dsm_update_blocks(m->dsm, tb_insert_counts(m, shared));
 }
 
-/* Admit an ordinary change of the mapping of @vblock, or refuse it. */
+/*
+ * Admit an ordinary change of the mapping of @vblock, whose path is @shared
+ * (tb_path_shared()), or refuse it.
+ */
 static int tb_mapping_room(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
-			   bool can_block)
+			   bool shared)
 {
-	u64 need;
-	int r = tb_mapping_cost(m, v, vblock, can_block, &need);
+	return tb_ordinary_room(m, tb_mapping_cost(m, v, vblock, shared));
+}
 
-	return r ? r : tb_ordinary_room(m, need);
+/* Is a node on the path to @vblock shared? */
+static int tb_path_shared(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
+			  bool *shared)
+{
+	__le32 value;
+
+	return tb_radix_lookup(&m->map_tree, &v->root, vblock, true, &value,
+			       shared);
 }
 
 static struct tb_mvol *tb_mvol_alloc(void)
@@ -1142,6 +1219,7 @@ int tb_meta_create_vol(struct tb_meta *m, const char *name, u64 size,
 		/* Nothing of the origin is exclusive any more. */
 		tb_cache_clear(origin);
 		origin->excl_valid = false;
+		tb_promise_shared(m, origin);
 	}
 	m->dirty = true;
 	tb_unlock(m);
@@ -1350,7 +1428,8 @@ out:
  * this transaction (tm.h).
  */
 static int __tb_lookup(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
-		       bool can_block, u64 *dblock, bool *exclusive)
+		       bool can_block, u64 *dblock, bool *exclusive,
+		       bool *path_shared)
 {
 	enum tb_share share = TB_SHARED;
 	bool shared;
@@ -1361,6 +1440,8 @@ static int __tb_lookup(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 			    &shared);
 	if (r)
 		return r;
+	if (path_shared)
+		*path_shared = shared;
 	if (!value)
 		return -ENODATA;
 	*dblock = le32_to_cpu(value) - 1;
@@ -1386,7 +1467,7 @@ int tb_meta_lookup(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 	int r;
 
 	down_read(&m->lock);
-	r = __tb_lookup(m, v, vblock, can_block, dblock, exclusive);
+	r = __tb_lookup(m, v, vblock, can_block, dblock, exclusive, NULL);
 	up_read(&m->lock);
 	return r;
 }
@@ -1398,52 +1479,63 @@ static bool tb_over_limit(struct tb_meta *m, struct tb_mvol *v)
 }
 
 /*
- * Metadata blocks that must stay free for a provisioning that can't block:
- * its mapping is inserted later, after its write has been acknowledged, when
- * running out of metadata space could only fail the pool.  Generous: a few
- * hundred inserts in one transaction shadow far fewer blocks.
+ * May a direct provisioning of @v, whose path is @shared, be promised its
+ * insert?  Charged when it may (tb_promise()).
  */
-#define TB_NOWAIT_META_HEADROOM	1024
-
-static bool tb_meta_headroom(struct tb_meta *m)
+static bool tb_promise_room(struct tb_meta *m, struct tb_mvol *v, bool shared)
 {
-	return !m->space_low && tb_room(m, TB_NOWAIT_META_HEADROOM, true);
+	if (m->space_low)
+		return false;
+	tb_promise(m, v, shared);
+	if (tb_room(m, 0, true))
+		return true;
+	tb_unpromise(m, v);
+	return false;
 }
 
 int tb_meta_provision(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 		      bool can_block, u64 *dblock, u64 *old)
 {
-	bool exclusive;
+	bool exclusive, shared, promised = false;
 	int r;
 
 	tb_lock(m);
-	r = __tb_lookup(m, v, vblock, can_block, old, &exclusive);
+	r = __tb_lookup(m, v, vblock, can_block, old, &exclusive, &shared);
 	if (r == -ENODATA) {
 		*old = U64_MAX;
 		r = 0;
 	} else if (!r && exclusive) {
 		r = -EEXIST;	/* a commit unshared it since the caller looked */
 	}
-	if (!r && !can_block && !tb_meta_headroom(m))
-		r = -EWOULDBLOCK;
+	/* its insert comes after its write is acknowledged: charged now */
+	if (!r && !can_block) {
+		promised = tb_promise_room(m, v, shared);
+		if (!promised)
+			r = -EWOULDBLOCK;
+	}
 	/* refused here, before its data is written, rather than at the insert */
 	if (!r && can_block)
-		r = tb_mapping_room(m, v, vblock, true);
+		r = tb_mapping_room(m, v, vblock, shared);
 	if (!r && tb_over_limit(m, v))
 		r = -EDQUOT;
 	if (!r)
 		r = tb_dsm_reserve(m->dsm, can_block, dblock);
 	if (!r)
 		v->reserved++;
+	else if (promised)
+		tb_unpromise(m, v);
 	tb_unlock(m);
 	return r;
 }
 
-void tb_meta_unprovision(struct tb_meta *m, struct tb_mvol *v, u64 dblock)
+void tb_meta_unprovision(struct tb_meta *m, struct tb_mvol *v, u64 dblock,
+			 bool direct)
 {
 	tb_lock(m);
 	tb_dsm_unreserve(m->dsm, dblock);
 	v->reserved--;
+	if (direct)
+		tb_unpromise(m, v);
 	tb_unlock(m);
 }
 
@@ -1485,12 +1577,17 @@ static int __tb_set_mapping(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 int tb_meta_insert(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 		   u64 dblock, bool acked)
 {
+	bool shared;
 	int r;
 
 	tb_lock(m);
 	r = tb_writable(m);
+	if (!r && acked)
+		tb_unpromise(m, v);	/* what it may allocate now */
 	if (!r && !acked)
-		r = tb_mapping_room(m, v, vblock, true);
+		r = tb_path_shared(m, v, vblock, &shared);
+	if (!r && !acked)
+		r = tb_mapping_room(m, v, vblock, shared);
 	/* refcount 1 and the mapping land in the same transaction */
 	if (!r)
 		r = tb_poison(m, tb_dsm_claim(m->dsm, dblock));
@@ -1505,15 +1602,16 @@ int tb_meta_insert(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 
 int tb_meta_unmap(struct tb_meta *m, struct tb_mvol *v, u64 vblock)
 {
+	bool shared;
 	u64 dblock;
 	int r;
 
 	tb_lock(m);
 	r = tb_writable(m);
 	if (!r)
-		r = __tb_lookup(m, v, vblock, true, &dblock, NULL);
+		r = __tb_lookup(m, v, vblock, true, &dblock, NULL, &shared);
 	if (!r)
-		r = tb_mapping_room(m, v, vblock, true);
+		r = tb_mapping_room(m, v, vblock, shared);
 	if (!r)
 		r = tb_poison(m, __tb_set_mapping(m, v, vblock, U64_MAX));
 	else if (r == -ENODATA)

@@ -56,6 +56,13 @@ struct tb_mvol {
 	u64 mapped;			/* blocks referenced */
 	u64 owned;			/* blocks allocated and held */
 	u64 reserved;			/* provisioned, not inserted yet */
+	/*
+	 * Direct provisionings of this volume charged to the metadata space
+	 * and not inserted yet, by whether their path was shared when they
+	 * were admitted (tb_promise() in meta.c).
+	 */
+	u64 promised_unshared;
+	u64 promised_shared;
 	u64 ctime;
 	u32 origin;			/* id or THINBLK_NO_ORIGIN */
 	u32 flags;			/* THINBLK_VOL_F_* */
@@ -197,7 +204,8 @@ bool tb_meta_lookup_cached(struct tb_mvol *v, u64 vblock, u64 *dblock,
  * mapped to now (to copy from), or U64_MAX.  The mapping is not changed until
  * tb_meta_insert(); tb_meta_unprovision() gives the block back.  With
  * !@can_block (bio submission): -EWOULDBLOCK when that would need metadata
- * I/O, or when metadata space runs low (the caller's insert comes later).
+ * I/O, or when metadata space runs low; else the insert, which comes after
+ * the write is acknowledged (@acked), is charged to the metadata space now.
  * -EEXIST: @vblock is mapped to *@old and exclusive now (the sharing rule's
  * commit came since the caller's lookup): write it there in place.
  */
@@ -210,7 +218,9 @@ int tb_meta_provision(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
  */
 int tb_meta_insert(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 		   u64 dblock, bool acked);
-void tb_meta_unprovision(struct tb_meta *m, struct tb_mvol *v, u64 dblock);
+/* Give back a provisioned block; @direct: provisioned without can_block. */
+void tb_meta_unprovision(struct tb_meta *m, struct tb_mvol *v, u64 dblock,
+			 bool direct);
 /* Unmap @vblock (discard); no-op when it is not mapped. */
 int tb_meta_unmap(struct tb_meta *m, struct tb_mvol *v, u64 vblock);
 

@@ -160,10 +160,10 @@ static int tb_writable(struct tb_meta *m)
  * is admitted again at its insert, before its write is acknowledged.
  *
  * @record_debt is the most the next commit may allocate: a volume-table
- * path for each record marked dirty; tb_promised() what the promised
- * inserts may.  Every change leaves free >= debt + promised, so a commit
- * and those inserts always fit; an admitted ordinary change leaves free >=
- * debt + promised + reserve.
+ * path for each record marked dirty; tb_promised() bounds what the
+ * promised inserts still to come may allocate.  Every change is admitted
+ * only with free >= debt + promised besides its own need, so a commit and
+ * those inserts always fit; an ordinary one with the reserve on top.
  *
  * Why the reserve is enough.  Nothing a delete, commit or reclaim shadows is
  * shared (the volume table and the data space map never are; the reclaim
@@ -253,11 +253,9 @@ static void tb_promise(struct tb_meta *m, struct tb_mvol *v, bool shared)
 	m->promised_counts += tb_insert_counts(m, shared);
 }
 
-static void tb_unpromise(struct tb_meta *m, struct tb_mvol *v)
+static void __tb_unpromise(struct tb_meta *m, struct tb_mvol *v, bool shared)
 {
-	bool shared = !v->promised_unshared;
-
-	if (WARN_ON_ONCE(!v->promised_unshared && !v->promised_shared))
+	if (WARN_ON_ONCE(shared ? !v->promised_shared : !v->promised_unshared))
 		return;
 	if (shared)
 		v->promised_shared--;
@@ -269,9 +267,17 @@ static void tb_unpromise(struct tb_meta *m, struct tb_mvol *v)
 		m->promised_vols--;
 }
 
+/* An insert spent its charge (or its provisioning was dropped). */
+static void tb_unpromise(struct tb_meta *m, struct tb_mvol *v)
+{
+	__tb_unpromise(m, v, !v->promised_unshared);
+}
+
 /* @v was snapshotted: every insert of @v still to come may copy a leaf. */
 static void tb_promise_shared(struct tb_meta *m, struct tb_mvol *v)
 {
+	/* none: tb_vol_make() froze @v and inserted its writes */
+	WARN_ON_ONCE(v->promised_unshared);
 	m->promised_counts += v->promised_unshared *
 			      (tb_insert_counts(m, true) -
 			       tb_insert_counts(m, false));
@@ -298,9 +304,9 @@ static int tb_ordinary_room(struct tb_meta *m, u64 need)
 	if (!m->space_low && tb_room(m, need, true))
 		return 0;
 	if (!m->space_low)
-		pr_warn("thinblk: pool %s: out of metadata space (%llu of %llu blocks free, %llu kept for commit, delete and reclaim)\n",
+		pr_warn("thinblk: pool %s: out of metadata space (%llu of %llu blocks free, %llu kept for commit, delete and reclaim, %llu for writes in flight)\n",
 			m->name, tb_tm_nr_free(m->tm), tb_bm_nr_blocks(m->bm),
-			tb_meta_reserve(m));
+			tb_meta_reserve(m), tb_promised(m));
 	WRITE_ONCE(m->space_low, true);
 	return -ENOSPC;
 }
@@ -454,11 +460,14 @@ static struct tb_meta *tb_meta_alloc(struct block_device *meta_bdev,
 	return m;
 }
 
-/* The space map and the trees, for a pool of @nr_blocks metadata blocks. */
-static int tb_meta_attach_tm(struct tb_meta *m, u64 nr_blocks)
+/*
+ * The space map and the trees, for a pool of @nr_blocks metadata blocks
+ * whose space map was laid out with @msm_blocks refcount blocks (R).
+ */
+static int tb_meta_attach_tm(struct tb_meta *m, u64 nr_blocks, u32 msm_blocks)
 {
 	tb_bm_set_nr_blocks(m->bm, nr_blocks);
-	m->tm = tb_tm_create(m->bm);
+	m->tm = tb_tm_create(m->bm, msm_blocks);
 	if (IS_ERR(m->tm)) {
 		int r = PTR_ERR(m->tm);
 
@@ -510,7 +519,10 @@ static void tb_fill_superblock(struct tb_meta *m,
 	struct tb_radix_root dsm_root = tb_dsm_root(m->dsm);
 
 	sb->magic = cpu_to_le64(THINBLK_SB_MAGIC);
-	sb->version = cpu_to_le32(THINBLK_FORMAT_VERSION);
+	/* version 1 code can still open a pool that never spilled */
+	sb->version = cpu_to_le32(tb_tm_spilled(m->tm) ?
+				  THINBLK_FORMAT_VERSION_SPILLED :
+				  THINBLK_FORMAT_VERSION);
 	sb->meta_block_size = cpu_to_le32(THINBLK_META_BLOCK_SIZE);
 	sb->transaction = cpu_to_le64(m->transaction + 1);
 	sb->nr_meta_blocks = cpu_to_le64(tb_bm_nr_blocks(m->bm));
@@ -692,7 +704,7 @@ int tb_meta_format(struct block_device *meta_bdev,
 		   const struct tb_meta_settings *s, struct tb_meta **out)
 {
 	struct tb_radix_root empty = { 0, 0 };
-	u64 nr_data = tb_data_blocks(data_bdev, s->block_size);
+	u64 nr_data = tb_data_blocks(data_bdev, s->block_size), nr;
 	struct tb_meta *m;
 	int r;
 
@@ -706,7 +718,8 @@ int tb_meta_format(struct block_device *meta_bdev,
 	m = tb_meta_alloc(meta_bdev, data_bdev);
 	if (IS_ERR(m))
 		return PTR_ERR(m);
-	r = tb_meta_attach_tm(m, tb_meta_dev_blocks(meta_bdev));
+	nr = tb_meta_dev_blocks(meta_bdev);
+	r = tb_meta_attach_tm(m, nr, tb_tm_refcount_blocks(nr));
 	if (!r)
 		r = tb_tm_format(m->tm);
 	if (r)
@@ -841,16 +854,25 @@ static int tb_check_sb_meta(struct tb_meta *m,
 			    const struct thinblk_disk_superblock *sb)
 {
 	u64 nr = le64_to_cpu(sb->nr_meta_blocks);
+	u32 msm = le32_to_cpu(sb->msm_blocks), all = tb_tm_refcount_blocks(nr);
+	bool spilled = le32_to_cpu(sb->version) == THINBLK_FORMAT_VERSION_SPILLED;
 
 	if (nr > tb_bm_nr_blocks(m->bm)) {
 		pr_err("thinblk: metadata device is smaller than the pool's metadata (%llu < %llu blocks)\n",
 		       tb_bm_nr_blocks(m->bm), nr);
 		return -EINVAL;
 	}
-	/* the superblock, the space map's slots and a node at least */
-	if (nr <= TB_SB_BLOCK + 1 + 2ULL * tb_tm_refcount_blocks(nr)) {
-		pr_err("thinblk: superblock: %llu metadata blocks, too few for its own space map\n",
-		       nr);
+	/*
+	 * R refcount blocks, all of them unless the version says some spill;
+	 * the superblock, R's slots and a node at least; a spilled last one
+	 * has its slots and a block to count (tb_tm_fit_blocks()).
+	 */
+	if (nr > THINBLK_META_MAX_BLOCKS || !msm ||
+	    (spilled ? msm >= all : msm != all) ||
+	    nr <= TB_SB_BLOCK + 1 + 2ULL * msm ||
+	    (spilled && nr - (u64)(all - 1) * THINBLK_REFCOUNTS_PER_BLOCK <= 2)) {
+		pr_err("thinblk: superblock: %llu metadata blocks do not fit its space map (%u refcount blocks after the superblock, version %u)\n",
+		       nr, msm, le32_to_cpu(sb->version));
 		return -EUCLEAN;
 	}
 	return 0;
@@ -866,7 +888,8 @@ static int tb_check_superblock(struct tb_meta *m,
 		pr_err("thinblk: not a thinblk metadata device\n");
 		return -EINVAL;
 	}
-	if (le32_to_cpu(sb->version) != THINBLK_FORMAT_VERSION ||
+	if ((le32_to_cpu(sb->version) != THINBLK_FORMAT_VERSION &&
+	     le32_to_cpu(sb->version) != THINBLK_FORMAT_VERSION_SPILLED) ||
 	    le32_to_cpu(sb->meta_block_size) != THINBLK_META_BLOCK_SIZE) {
 		pr_err("thinblk: unsupported metadata version %u\n",
 		       le32_to_cpu(sb->version));
@@ -1042,7 +1065,8 @@ static int tb_meta_load(struct tb_meta *m)
 		return r;
 	r = tb_check_superblock(m, sb);
 	if (!r)
-		r = tb_meta_attach_tm(m, le64_to_cpu(sb->nr_meta_blocks));
+		r = tb_meta_attach_tm(m, le64_to_cpu(sb->nr_meta_blocks),
+				      le32_to_cpu(sb->msm_blocks));
 	if (r)
 		goto out;
 	r = tb_tm_open(m->tm, sb);
@@ -1141,7 +1165,7 @@ int tb_meta_grow_meta(struct tb_meta *m, u64 *nr_blocks)
 	if (!r && dev < nr)
 		r = -EINVAL;
 	if (!r && dev > nr) {
-		nr = min(dev, tb_tm_max_blocks(m->tm));
+		nr = tb_tm_fit_blocks(m->tm, dev);
 		r = tb_tm_grow(m->tm, nr);
 	}
 	if (!r && nr != tb_bm_nr_blocks(m->bm)) {
@@ -1489,14 +1513,14 @@ static bool tb_promise_room(struct tb_meta *m, struct tb_mvol *v, bool shared)
 	tb_promise(m, v, shared);
 	if (tb_room(m, 0, true))
 		return true;
-	tb_unpromise(m, v);
+	__tb_unpromise(m, v, shared);
 	return false;
 }
 
 int tb_meta_provision(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 		      bool can_block, u64 *dblock, u64 *old)
 {
-	bool exclusive, shared, promised = false;
+	bool exclusive, shared = true, promised = false;
 	int r;
 
 	tb_lock(m);
@@ -1523,7 +1547,7 @@ int tb_meta_provision(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 	if (!r)
 		v->reserved++;
 	else if (promised)
-		tb_unpromise(m, v);
+		__tb_unpromise(m, v, shared);	/* this one's, not another's */
 	tb_unlock(m);
 	return r;
 }
@@ -1577,7 +1601,7 @@ static int __tb_set_mapping(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 int tb_meta_insert(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 		   u64 dblock, bool acked)
 {
-	bool shared;
+	bool shared = true;
 	int r;
 
 	tb_lock(m);
@@ -1602,7 +1626,7 @@ int tb_meta_insert(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 
 int tb_meta_unmap(struct tb_meta *m, struct tb_mvol *v, u64 vblock)
 {
-	bool shared;
+	bool shared = true;
 	u64 dblock;
 	int r;
 

@@ -157,7 +157,7 @@ void tb_meta_usage(struct tb_meta *m, struct tb_meta_usage *u);
 int tb_meta_grow_data(struct tb_meta *m, u64 nr_blocks);
 /*
  * Count the metadata blocks the metadata device has now, as far as the space
- * map can count them (tb_tm_max_blocks(), THINBLK_META_MAX_BLOCKS); the next
+ * map can count them (tb_tm_fit_blocks(), THINBLK_META_MAX_BLOCKS); the next
  * commit makes it durable.  *@nr_blocks: the pool's metadata blocks after.
  * -EINVAL, nothing changed, if the device is smaller than the pool's count.
  */
@@ -213,8 +213,8 @@ int tb_meta_provision(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 		      bool can_block, u64 *dblock, u64 *old);
 /*
  * Map @vblock to @dblock.  -ENOSPC, with nothing changed, when out of
- * metadata space; unless @acked (the write was acknowledged: its mapping
- * may use the reserve, and only running out of that fails it).
+ * metadata space; unless @acked (the write was acknowledged: a direct
+ * provisioning, whose insert spends what tb_meta_provision() charged).
  */
 int tb_meta_insert(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 		   u64 dblock, bool acked);

@@ -11,7 +11,7 @@ brd_setup 2 128
 modprobe dm-delay || fail "modprobe dm-delay"
 BLOCK=65536
 DATA_S=$((128 * 1024 * 2))
-LEAF=64M		# one mapping leaf of 64K blocks
+LEAF=64M		# a stride of more than one mapping leaf of 64K blocks
 NA=64			# writes in flight (one drain batch)
 ND=1800			# leaves of the volume the discard copies
 # Metadata device: what the two volumes' leaves take, and about 1300 blocks
@@ -40,8 +40,9 @@ info "$free metadata blocks free after setup"
 [ "$free" -ge 1100 ] && [ "$free" -le $((ND - 100)) ] ||
 	fail "setup left $free metadata blocks free: the case needs 1100..$((ND - 100)) (adjust META_BLOCKS)"
 
-# Writes to the data device wait 20 s from now (reads and flushes do not).
-dm_set sdata "0 $DATA_S delay /dev/ram0 0 0 /dev/ram0 0 20000 /dev/ram0 0 0"
+# Writes to the data device wait from now until the table is swapped back
+# (reads and flushes do not).
+dm_set sdata "0 $DATA_S delay /dev/ram0 0 0 /dev/ram0 0 600000 /dev/ram0 0 0"
 # NA whole-block writes into holes of a's shared leaves: each insert copies
 # a leaf, after the write has been acknowledged.
 i=0
@@ -52,12 +53,25 @@ while [ $i -lt $NA ]; do
 	pids="$pids $!"
 	i=$((i + 1))
 done
-sleep 2
+# all NA in flight, held in dm-delay (not one of them waits in the worker):
+# the delay target's status counts the writes it holds
+held() { dmsetup status sdata | awk '{print $(NF - 1)}'; }
+i=0
+until [ "$(held)" -ge $NA ]; do
+	i=$((i + 1))
+	[ $i -le 60 ] || fail "only $(held) of $NA writes reached the data device ($(dmsetup status sdata))"
+	sleep 1
+done
 # Meanwhile a discard of d copies one leaf per block until the metadata
 # runs short: it must stop before the space the writes in flight will need.
 run_capture blkdiscard -o 0 -l $((ND * 64))M "$d"
 [ "$RC" != 0 ] || fail "the discard of $ND leaves fitted in $free metadata blocks"
 info "discard refused: $ERR; $(meta_free) metadata blocks free"
+for p in $pids; do
+	kill -0 "$p" 2>/dev/null || fail "a write finished before the discard did"
+done
+[ "$(meta_free)" -ge $((NA + 40)) ] ||
+	fail "the discard left $(meta_free) metadata blocks for $NA inserts in flight"
 expect_eq "$(tb_field 'pool show p0' .metadata_full)" true "metadata_full after the discard"
 # Let the writes through; every one is acknowledged and then inserted.
 dm_set sdata "0 $DATA_S linear /dev/ram0 0"

@@ -972,8 +972,8 @@ static int tb_pool_grow_meta(struct tb_pool *pool)
 	int r = tb_meta_grow_meta(pool->meta, &nr);
 
 	if (!r && nr < dev)
-		pr_warn("thinblk: pool %s: metadata grown to %llu blocks; the other %llu of the device are beyond what its space map counts (fixed at create)\n",
-			pool->name, nr, dev - nr);
+		pr_warn("thinblk: pool %s: metadata grown to %llu blocks; the other %llu of the device are not used (at most %llu blocks, and a refcount block's range is taken only with a block to count)\n",
+			pool->name, nr, dev - nr, THINBLK_META_MAX_BLOCKS);
 	return r;
 }
 

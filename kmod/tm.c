@@ -10,11 +10,17 @@
 
 #define TB_SB_BLOCK 0
 #define TB_MSM_FIRST 1
+/* Refcount blocks beyond R keep their two slots first in the range they count */
+#define TB_SPILLED_SLOTS 2
+/* Refcount blocks of the largest pool: the size of dirty_rc */
+#define TB_MAX_RC_BLOCKS \
+	DIV_ROUND_UP_ULL(THINBLK_META_MAX_BLOCKS, THINBLK_REFCOUNTS_PER_BLOCK)
 
 struct tb_tm {
 	struct tb_bm *bm;
 	u64 nr_blocks;
-	u32 msm_blocks;			/* R: refcount blocks */
+	u32 msm_blocks;			/* R: refcount blocks laid out at create */
+	u32 nr_rc;			/* refcount blocks, R and the spilled */
 	u64 first_node;			/* first block the allocator may hand out */
 	u32 *refs;			/* refcount of every metadata block */
 	unsigned long *shadowed;	/* allocated in this transaction */
@@ -53,10 +59,35 @@ u64 tb_tm_nr_free(struct tb_tm *tm)
 	return tm->nr_blocks - tm->nr_used - tm->nr_freed;
 }
 
-u64 tb_tm_max_blocks(struct tb_tm *tm)
+/* Refcount block @i counts blocks from here; beyond R, it lives there too. */
+static u64 tb_tm_rc_first(u32 i)
 {
-	return min_t(u64, THINBLK_META_MAX_BLOCKS,
-		     (u64)tm->msm_blocks * THINBLK_REFCOUNTS_PER_BLOCK);
+	return (u64)i * THINBLK_REFCOUNTS_PER_BLOCK;
+}
+
+bool tb_tm_spilled(struct tb_tm *tm)
+{
+	return tm->nr_rc > tm->msm_blocks;
+}
+
+bool tb_tm_reserved(struct tb_tm *tm, u64 b)
+{
+	u32 i = div_u64(b, THINBLK_REFCOUNTS_PER_BLOCK);
+
+	return b < tm->first_node ||
+	       (i >= tm->msm_blocks && b - tb_tm_rc_first(i) < TB_SPILLED_SLOTS);
+}
+
+u64 tb_tm_fit_blocks(struct tb_tm *tm, u64 nr_blocks)
+{
+	u64 nr = min_t(u64, nr_blocks, THINBLK_META_MAX_BLOCKS);
+	u32 last = div_u64(nr - 1, THINBLK_REFCOUNTS_PER_BLOCK);
+
+	/* a spilled refcount block needs its slots and a block to count */
+	if (last >= tm->msm_blocks &&
+	    nr - tb_tm_rc_first(last) <= TB_SPILLED_SLOTS)
+		nr = tb_tm_rc_first(last);
+	return max(nr, tm->nr_blocks);
 }
 
 bool tb_tm_full(struct tb_tm *tm)
@@ -64,7 +95,7 @@ bool tb_tm_full(struct tb_tm *tm)
 	return tm->full;
 }
 
-struct tb_tm *tb_tm_create(struct tb_bm *bm)
+struct tb_tm *tb_tm_create(struct tb_bm *bm, u32 msm_blocks)
 {
 	struct tb_tm *tm = kzalloc(sizeof(*tm), GFP_KERNEL);
 	u64 n = tb_bm_nr_blocks(bm);
@@ -73,12 +104,13 @@ struct tb_tm *tb_tm_create(struct tb_bm *bm)
 		return ERR_PTR(-ENOMEM);
 	tm->bm = bm;
 	tm->nr_blocks = n;
-	tm->msm_blocks = tb_tm_refcount_blocks(n);
+	tm->msm_blocks = msm_blocks;
+	tm->nr_rc = tb_tm_refcount_blocks(n);
 	tm->first_node = TB_MSM_FIRST + 2ULL * tm->msm_blocks;
 	tm->refs = kvcalloc(n, sizeof(u32), GFP_KERNEL);
 	tm->shadowed = kvcalloc(BITS_TO_LONGS(n), sizeof(long), GFP_KERNEL);
 	tm->freed = kvcalloc(BITS_TO_LONGS(n), sizeof(long), GFP_KERNEL);
-	tm->dirty_rc = kvcalloc(BITS_TO_LONGS(tm->msm_blocks), sizeof(long),
+	tm->dirty_rc = kvcalloc(BITS_TO_LONGS(TB_MAX_RC_BLOCKS), sizeof(long),
 				GFP_KERNEL);
 	if (!tm->refs || !tm->shadowed || !tm->freed || !tm->dirty_rc) {
 		tb_tm_destroy(tm);
@@ -97,6 +129,8 @@ void tb_tm_destroy(struct tb_tm *tm)
 	kfree(tm);
 }
 
+static void tb_tm_spill(struct tb_tm *tm, u32 nr_rc);
+
 /* A copy of bitmap @old of @old_bits in one of @bits (zero beyond). */
 static unsigned long *tb_bitmap_grow(unsigned long *old, u64 old_bits, u64 bits)
 {
@@ -114,7 +148,7 @@ int tb_tm_grow(struct tb_tm *tm, u64 nr_blocks)
 	u64 old = tm->nr_blocks, b;
 	u32 *refs;
 
-	if (nr_blocks < old || nr_blocks > tb_tm_max_blocks(tm))
+	if (nr_blocks < old || tb_tm_fit_blocks(tm, nr_blocks) != nr_blocks)
 		return -EINVAL;
 	if (nr_blocks == old)
 		return 0;
@@ -139,6 +173,7 @@ int tb_tm_grow(struct tb_tm *tm, u64 nr_blocks)
 	for (b = old; b < nr_blocks; b += THINBLK_REFCOUNTS_PER_BLOCK)
 		set_bit(b / THINBLK_REFCOUNTS_PER_BLOCK, tm->dirty_rc);
 	set_bit((nr_blocks - 1) / THINBLK_REFCOUNTS_PER_BLOCK, tm->dirty_rc);
+	tb_tm_spill(tm, tb_tm_refcount_blocks(nr_blocks));
 	tm->full = false;
 	return 0;
 }
@@ -151,6 +186,20 @@ static void tb_tm_set_ref(struct tb_tm *tm, u64 b, u32 count)
 		tm->nr_used--;
 	tm->refs[b] = count;
 	set_bit(b / THINBLK_REFCOUNTS_PER_BLOCK, tm->dirty_rc);
+}
+
+/*
+ * Refcount blocks from tm->nr_rc to @nr_rc are new: beyond R, their slots
+ * (the first blocks they count) are never allocated.
+ */
+static void tb_tm_spill(struct tb_tm *tm, u32 nr_rc)
+{
+	u32 i, j;
+
+	for (i = max(tm->nr_rc, tm->msm_blocks); i < nr_rc; i++)
+		for (j = 0; j < TB_SPILLED_SLOTS; j++)
+			tb_tm_set_ref(tm, tb_tm_rc_first(i) + j, 1);
+	tm->nr_rc = max(tm->nr_rc, nr_rc);
 }
 
 int tb_tm_format(struct tb_tm *tm)
@@ -171,6 +220,8 @@ static u64 tb_tm_slot_block(struct tb_tm *tm, u32 i, bool other)
 {
 	bool slot = test_bit_le(i, tm->slot) ^ other;
 
+	if (i >= tm->msm_blocks)
+		return tb_tm_rc_first(i) + slot;
 	return TB_MSM_FIRST + 2ULL * i + slot;
 }
 
@@ -200,6 +251,25 @@ static int tb_tm_load_refcounts(struct tb_tm *tm, u32 i)
 	return 0;
 }
 
+/* A spilled refcount block's slots count 1, or the allocator hands them out. */
+static int tb_tm_check_spilled(struct tb_tm *tm)
+{
+	u32 i, j;
+	u64 b;
+
+	for (i = tm->msm_blocks; i < tm->nr_rc; i++) {
+		for (j = 0; j < TB_SPILLED_SLOTS; j++) {
+			b = tb_tm_rc_first(i) + j;
+			if (tm->refs[b] == 1)
+				continue;
+			pr_err("thinblk: metadata block %llu holds a refcount slot but counts %u\n",
+			       b, tm->refs[b]);
+			return -EUCLEAN;
+		}
+	}
+	return 0;
+}
+
 int tb_tm_open(struct tb_tm *tm, const struct thinblk_disk_superblock *sb)
 {
 	u32 i;
@@ -208,18 +278,18 @@ int tb_tm_open(struct tb_tm *tm, const struct thinblk_disk_superblock *sb)
 	if (le32_to_cpu(sb->msm_blocks) != tm->msm_blocks)
 		return -EUCLEAN;
 	memcpy(tm->slot, sb->msm_slot, sizeof(tm->slot));
-	for (i = 0; i < tm->msm_blocks; i++) {
+	for (i = 0; i < tm->nr_rc; i++) {
 		r = tb_tm_load_refcounts(tm, i);
 		if (r)
 			return r;
 	}
-	return 0;
+	return tb_tm_check_spilled(tm);
 }
 
 int tb_tm_read(struct tb_tm *tm, u64 b, bool can_block, struct dm_buffer **buf,
 	       void **data)
 {
-	if (b < tm->first_node) {
+	if (tb_tm_reserved(tm, b)) {
 		pr_err("thinblk: tree points at reserved metadata block %llu\n", b);
 		return -EUCLEAN;
 	}
@@ -228,15 +298,17 @@ int tb_tm_read(struct tb_tm *tm, u64 b, bool can_block, struct dm_buffer **buf,
 
 /*
  * Block numbers handed to the functions below come from tree nodes on disk:
- * a checksummed but wrong pointer must not index refs[] out of bounds.  Out
- * of range, a block counts 0 (tb_bm_read() then rejects it as damaged).
+ * a checksummed but wrong pointer must not index refs[] out of bounds, nor
+ * change the count of the superblock or of a refcount slot.  Such a block
+ * counts 0 (tb_tm_read() then rejects it as damaged).
  */
 static bool tb_tm_in_range(struct tb_tm *tm, u64 b)
 {
-	if (likely(b < tm->nr_blocks))
+	if (likely(b < tm->nr_blocks && !tb_tm_reserved(tm, b)))
 		return true;
-	pr_err_ratelimited("thinblk: metadata points at block %llu beyond the device\n",
-			   b);
+	pr_err_ratelimited("thinblk: metadata points at block %llu, %s\n", b,
+			   b < tm->nr_blocks ? "reserved for the space map" :
+					       "beyond the device");
 	return false;
 }
 
@@ -374,7 +446,7 @@ int tb_tm_pre_commit(struct tb_tm *tm, struct thinblk_disk_superblock *sb)
 	unsigned long i;
 	int r;
 
-	for_each_set_bit(i, tm->dirty_rc, tm->msm_blocks) {
+	for_each_set_bit(i, tm->dirty_rc, tm->nr_rc) {
 		r = tb_tm_write_refcounts(tm, i);
 		if (r)
 			return r;

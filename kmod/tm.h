@@ -27,10 +27,17 @@
 
 struct tb_tm;
 
-/* Blocks 1..2*R hold the space map; returns R for a device of @nr_blocks. */
+/*
+ * Refcount blocks for a pool of @nr_blocks.  The first R, laid out at
+ * create, keep their two slots in blocks 1..2*R; R never changes.  When the
+ * metadata device grows past R * THINBLK_REFCOUNTS_PER_BLOCK blocks, each
+ * refcount block beyond R keeps its slots in the first two blocks it counts
+ * ("spilled"; format version 2).
+ */
 u32 tb_tm_refcount_blocks(u64 nr_blocks);
 
-struct tb_tm *tb_tm_create(struct tb_bm *bm);
+/* A space map of the bm's size whose first @msm_blocks (R) sit after block 0. */
+struct tb_tm *tb_tm_create(struct tb_bm *bm, u32 msm_blocks);
 void tb_tm_destroy(struct tb_tm *tm);
 /* A fresh, empty space map (pool create). */
 int tb_tm_format(struct tb_tm *tm);
@@ -41,11 +48,19 @@ struct tb_bm *tb_tm_bm(struct tb_tm *tm);
 u64 tb_tm_nr_used(struct tb_tm *tm);
 /* Blocks an allocation may hand out now (not freed in this transaction). */
 u64 tb_tm_nr_free(struct tb_tm *tm);
-/* The most blocks this space map can count (R refcount blocks' worth). */
-u64 tb_tm_max_blocks(struct tb_tm *tm);
 /*
- * The metadata device grew: count @nr_blocks (at most tb_tm_max_blocks()).
- * The new blocks are free; the next commit writes their counts.
+ * How much of a device of @nr_blocks the space map can count: at most
+ * THINBLK_META_MAX_BLOCKS, and not a spilled refcount block's slots alone.
+ */
+u64 tb_tm_fit_blocks(struct tb_tm *tm, u64 nr_blocks);
+/* Do refcount blocks spill past R (format version 2)? */
+bool tb_tm_spilled(struct tb_tm *tm);
+/* The superblock or a refcount slot: never a node. */
+bool tb_tm_reserved(struct tb_tm *tm, u64 b);
+/*
+ * The metadata device grew: count @nr_blocks (as tb_tm_fit_blocks() gives).
+ * The new blocks are free but for spilled slots; the next commit writes
+ * their counts.
  */
 int tb_tm_grow(struct tb_tm *tm, u64 nr_blocks);
 /* How many times a node's refcount dropped to 1 (it became one tree's). */

@@ -25,6 +25,7 @@
 #define FANOUT		(THINBLK_NODE_PAYLOAD / sizeof(uint64_t))
 #define SB_BLOCK	0
 #define MSM_FIRST	1
+#define SPILLED_SLOTS	2	/* a spilled refcount block's slots (kmod/tm.h) */
 #define MAX_DEPTH	8	/* 509^7 * 31 > 2^64 keys: deeper is damage */
 
 /* The trees, for messages and to tell one tree's nodes from another's. */
@@ -171,16 +172,38 @@ static bool vol_size_valid(uint64_t size)
 	       size <= THINBLK_VOL_SIZE_MAX;
 }
 
+/* Refcount blocks counting the pool's metadata blocks: R and the spilled. */
+static uint64_t refcount_blocks(const struct image *img)
+{
+	return (img->nr_blocks + THINBLK_REFCOUNTS_PER_BLOCK - 1) /
+	       THINBLK_REFCOUNTS_PER_BLOCK;
+}
+
+/*
+ * The superblock and refcount slots: the first R refcount blocks after block
+ * 0, each later (spilled, version 2) one in the first two blocks it counts.
+ */
+static int reserved(const struct image *img, uint64_t b)
+{
+	uint64_t i = b / THINBLK_REFCOUNTS_PER_BLOCK;
+
+	return b < img->first_node ||
+	       (i >= le32toh(img->sb.msm_blocks) &&
+		b % THINBLK_REFCOUNTS_PER_BLOCK < SPILLED_SLOTS);
+}
+
 static int check_sb_fields(struct image *img, uint64_t dev_blocks)
 {
 	const struct thinblk_disk_superblock *sb = &img->sb;
 	uint32_t bs = le32toh(sb->data_block_size);
-	uint64_t r = (img->nr_blocks + THINBLK_REFCOUNTS_PER_BLOCK - 1) /
-		     THINBLK_REFCOUNTS_PER_BLOCK;
+	uint64_t r = refcount_blocks(img);
+	uint32_t msm = le32toh(sb->msm_blocks), version = le32toh(sb->version);
+	int spilled = version == THINBLK_FORMAT_VERSION_SPILLED;
 
-	if (le32toh(sb->version) != THINBLK_FORMAT_VERSION)
-		damaged(img, "format version %" PRIu32 ", this tool reads %d",
-			le32toh(sb->version), THINBLK_FORMAT_VERSION);
+	if (version != THINBLK_FORMAT_VERSION && !spilled)
+		damaged(img, "format version %" PRIu32 ", this tool reads %d "
+			"and %d", version, THINBLK_FORMAT_VERSION,
+			THINBLK_FORMAT_VERSION_SPILLED);
 	else if (le32toh(sb->meta_block_size) != BLOCK)
 		damaged(img, "metadata block size %" PRIu32,
 			le32toh(sb->meta_block_size));
@@ -188,9 +211,13 @@ static int check_sb_fields(struct image *img, uint64_t dev_blocks)
 		 img->nr_blocks > THINBLK_META_MAX_BLOCKS)
 		damaged(img, "superblock says %" PRIu64 " blocks, the device "
 			"has %" PRIu64, img->nr_blocks, dev_blocks);
-	else if (le32toh(sb->msm_blocks) != r || img->first_node >= img->nr_blocks)
-		damaged(img, "superblock says %" PRIu32 " refcount blocks, "
-			"expected %" PRIu64, le32toh(sb->msm_blocks), r);
+	else if (!msm || (spilled ? msm >= r : msm != r) ||
+		 img->first_node >= img->nr_blocks ||
+		 (spilled && img->nr_blocks - (r - 1) *
+			     THINBLK_REFCOUNTS_PER_BLOCK <= SPILLED_SLOTS))
+		damaged(img, "superblock says %" PRIu32 " refcount blocks "
+			"after block 0 (version %" PRIu32 "), %" PRIu64
+			" in all", msm, version, r);
 	else if (!is_pow2(bs) || bs < THINBLK_BLOCK_SIZE_MIN ||
 		 bs > THINBLK_BLOCK_SIZE_MAX)
 		damaged(img, "bad data block size %" PRIu32, bs);
@@ -328,13 +355,15 @@ static uint64_t slot_block(const struct image *img, uint32_t i)
 {
 	unsigned int slot = (img->sb.msm_slot[i / 8] >> (i % 8)) & 1;
 
+	if (i >= le32toh(img->sb.msm_blocks))
+		return (uint64_t)i * THINBLK_REFCOUNTS_PER_BLOCK + slot;
 	return MSM_FIRST + 2ULL * i + slot;
 }
 
 /* Load the current slot of every refcount block into img->refs. */
 static int load_refcounts(struct image *img)
 {
-	uint32_t i, j, nr = le32toh(img->sb.msm_blocks);
+	uint32_t i, j, nr = (uint32_t)refcount_blocks(img);
 	uint8_t buf[BLOCK];
 	const struct thinblk_disk_refcounts *rc = (const void *)buf;
 	const __le32 *counts = (const void *)(rc + 1);
@@ -502,7 +531,7 @@ static int walk_node(struct walk *w, uint64_t b, uint32_t level,
 	int r;
 
 	*mapped = 0;
-	if (b < img->first_node || b >= img->nr_blocks) {
+	if (b >= img->nr_blocks || reserved(img, b)) {
 		damaged(img, "%s points at block %" PRIu64
 			", outside the node area", tree_names[w->kind], b);
 		return -EUCLEAN;
@@ -761,7 +790,7 @@ static void check_meta_refs(struct image *img)
 	uint64_t b;
 
 	for (b = 0; b < img->nr_blocks; b++) {
-		uint32_t want = b < img->first_node ? 1 : img->parents[b];
+		uint32_t want = reserved(img, b) ? 1 : img->parents[b];
 
 		if (img->refs[b])
 			img->rep->meta_used++;

@@ -57,9 +57,8 @@
  *        superblock.  err: EBUSY a volume is open
  * THINBLK_CMD_POOL_GROW   in: req POOL_NAME.  Uses all of the data device
  *        and of the metadata device after they grew (the metadata up to
- *        what the space map laid out at create counts: R refcount blocks of
- *        THINBLK_REFCOUNTS_PER_BLOCK each, at most THINBLK_META_MAX_BLOCKS;
- *        the kernel log says when the device has more).  out: the pool.
+ *        THINBLK_META_MAX_BLOCKS; the kernel log says when the device has
+ *        more).  out: the pool.
  *        err: EFBIG the data device grew beyond THINBLK_DATA_BLOCKS_MAX
  *        blocks; EINVAL the metadata device shrank (both leave the pool as
  *        it was)
@@ -320,6 +319,8 @@ enum thinblk_event {
 #define THINBLK_META_MAX_BLOCKS		(4ULL << 20)	/* 16 GiB of metadata */
 #define THINBLK_SB_MAGIC		0x314b4c424e494854ULL /* "THINBLK1" */
 #define THINBLK_FORMAT_VERSION		1
+/* Written instead once the metadata grew past R refcount blocks' worth */
+#define THINBLK_FORMAT_VERSION_SPILLED	2
 #define THINBLK_CSUM_SEED		0x7468696eU
 #define THINBLK_BLOCK_SUPER		0x53555052U	/* "SUPR" */
 #define THINBLK_BLOCK_REFCOUNT		0x52454643U	/* "REFC" */
@@ -397,7 +398,7 @@ struct thinblk_disk_superblock {
 	__le32 no_space;		/* enum thinblk_no_space */
 	__le32 no_space_timeout;	/* seconds */
 	__le32 next_volume_id;
-	__le32 msm_blocks;		/* R, refcount blocks */
+	__le32 msm_blocks;		/* R, refcount blocks after block 0 */
 	__le64 ctime;
 	struct thinblk_disk_root data_sm;
 	struct thinblk_disk_root volumes;

@@ -1,12 +1,12 @@
 #!/bin/sh
-# desc: a pool whose metadata device grew while it was closed opens (at the superblock's metadata size), and pool grow then takes the rest, up to what the space map counts; one whose metadata device shrank below the pool's is refused and opens again once it is back
+# desc: a pool whose metadata device grew while it was closed opens (at the superblock's metadata size), and pool grow then takes the rest, past what the space map laid out at create (refcount blocks spill, format version 2, pool checks clean and reopens); one whose metadata device shrank below the pool's is refused and opens again once it is back
 # needs: thinctl
 # timeout: 300
 . /tests/lib/guest.sh
 . /tests/lib/thinblk.sh
 need_thinctl
 tb_load
-brd_setup 2 64
+brd_setup 2 256
 dm_set meta "0 512 linear /dev/ram1 0"	# 256K: 64 metadata blocks
 expect_ok thinctl pool create p0 --data /dev/ram0 --metadata /dev/mapper/meta
 v=$(tb_vol p0/v)
@@ -35,17 +35,49 @@ v=$(tb_field 'vol show p0/v' .device)
 expect_ok tbpattern verify "$v" 0 1M 3
 expect_ok tbpattern verify "$v" 1M 1M 4
 # Past what the space map laid out at create counts (one refcount block:
-# 1018 blocks), the grow stops there and says so.
+# 1018 blocks), the next refcount blocks spill into the ranges they count
+# (their slots first): the grow takes it all, the format version says so.
+sb_version() {	# the superblock's format version (after header and magic)
+	dd if=/dev/mapper/meta bs=4096 count=1 iflag=direct 2>/dev/null |
+		od -An -tu4 -j24 -N4 | tr -d ' '
+}
 dm_set meta "0 10240 linear /dev/ram1 0"	# 5M: 1280 blocks
 expect_ok thinctl pool grow p0
-expect_eq "$(tb_field 'pool show p0' .metadata_size)" $((1018 * 4096)) "metadata size grown to the space map's limit"
-dmesg | grep -q "beyond what its space map counts" ||
-	fail "kernel log does not say the grow stopped short: $(dmesg | tail -n 5)"
+expect_eq "$(tb_field 'pool show p0' .metadata_size)" $((1280 * 4096)) "metadata size grown past one refcount block's range"
+# Enough leaves that nodes are allocated past block 1019 (the slots of the
+# spilled refcount block are 1018 and 1019, never handed out).
+w=$(tb_vol p0/w --size 80G)
+expect_ok tbpattern write "$w" 0 64K 6 64M 1100
+used=$(tb_field 'pool show p0' '.metadata_used / 4096')
+[ "$used" -gt 1100 ] || fail "only $used metadata blocks used after 1100 leaves"
 expect_ok tbpattern write "$v" 2M 1M 5
+expect_ok thinctl pool close p0
+expect_eq "$(sb_version)" 2 "format version after spilling"
+tb_check_meta /dev/mapper/meta
+expect_ok thinctl pool open p0 --data /dev/ram0 --metadata /dev/mapper/meta
+expect_eq "$(tb_field 'pool show p0' .metadata_size)" $((1280 * 4096)) "metadata size after reopen"
+expect_ok tbpattern verify "$(tb_field 'vol show p0/v' .device)" 2M 1M 5
+expect_ok tbpattern verify "$(tb_field 'vol show p0/w' .device)" 0 64K 6 64M 1100
+# A spilled pool grows again; a refcount block's range is taken only with a
+# block to count besides its slots (3056 = 3 * 1018 + 2: stops at 3054).
+dm_set meta "0 $((3056 * 8)) linear /dev/ram1 0"
+expect_ok thinctl pool grow p0
+expect_eq "$(tb_field 'pool show p0' .metadata_size)" $((3054 * 4096)) "metadata size after the second grow"
+dmesg | grep -q "the other 2 of the device are not used" ||
+	fail "kernel log does not say the grow stopped short: $(dmesg | tail -n 5)"
+# a snapshot, then w's writes copy every leaf: nodes past block 2037 too
+expect_ok thinctl vol snapshot p0/w ws
+expect_ok tbpattern write "$(tb_field 'vol show p0/w' .device)" 32K 32K 7 64M 1100
+used=$(tb_field 'pool show p0' '.metadata_used / 4096')
+[ "$used" -gt 2200 ] || fail "only $used metadata blocks used after copying 1100 leaves"
 expect_ok thinctl pool close p0
 tb_check_meta /dev/mapper/meta
 expect_ok thinctl pool open p0 --data /dev/ram0 --metadata /dev/mapper/meta
-expect_eq "$(tb_field 'pool show p0' .metadata_size)" $((1018 * 4096)) "metadata size after reopen"
-expect_ok tbpattern verify "$(tb_field 'vol show p0/v' .device)" 2M 1M 5
+w=$(tb_field 'vol show p0/w' .device)
+ws=$(tb_field 'vol show p0/ws' .device)
+expect_ok tbpattern verify "$w" 0 32K 6 64M 1100
+expect_ok tbpattern verify "$w" 32K 32K 7 64M 1100
+expect_ok tbpattern verify "$ws" 0 64K 6 64M 1100
 expect_ok thinctl pool close p0
+tb_check_meta /dev/mapper/meta
 dmsetup remove meta

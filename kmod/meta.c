@@ -1227,19 +1227,22 @@ int tb_meta_create_vol(struct tb_meta *m, const char *name, u64 size,
 		r = -ENOSPC;
 		goto bad;
 	}
+	if (origin && origin->root.block) {
+		/* Share the whole mapping tree: one reference on its root. */
+		r = tb_tm_inc(m->tm, origin->root.block);
+		if (r)
+			goto bad;
+	}
 	v->id = m->next_id;
 	r = xa_insert(&m->vols, v->id, v, GFP_KERNEL);
 	if (r)
-		goto bad;
+		goto unshare;
 	m->next_id++;
 	tb_vol_dirty(m, v);
 	if (origin) {
-		/* Share the whole mapping tree: one reference on its root. */
 		v->root = origin->root;
 		v->mapped = origin->mapped;
 		v->origin = origin->id;
-		if (v->root.block)
-			tb_tm_inc(m->tm, v->root.block);
 		/* Nothing of the origin is exclusive any more. */
 		tb_cache_clear(origin);
 		origin->excl_valid = false;
@@ -1249,6 +1252,9 @@ int tb_meta_create_vol(struct tb_meta *m, const char *name, u64 size,
 	tb_unlock(m);
 	*out = v;
 	return 0;
+unshare:
+	if (origin && origin->root.block)
+		tb_tm_dec(m->tm, origin->root.block);
 bad:
 	tb_unlock(m);
 	tb_mvol_free(v);

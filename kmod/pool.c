@@ -1226,6 +1226,9 @@ static int tb_vol_make(struct tb_pool *pool, const char *name, u64 size,
 		tb_nl_errmsg(ea, "volume \"%s/%s\": pool is out of metadata space: delete volumes or grow the metadata device",
 			     pool->name, name);
 		tb_pool_meta_full(pool);
+	} else if (r == -EUCLEAN) {
+		tb_nl_errmsg(ea, "volume \"%s/%s\": metadata damaged, see the kernel log",
+			     pool->name, name);
 	} else if (r) {
 		tb_nl_errmsg(ea, "volume \"%s/%s\": cannot create (%d)",
 			     pool->name, name, r);

@@ -194,9 +194,13 @@ static int tb_inc_children(struct tb_radix *r, struct thinblk_disk_node *n)
 	int err;
 
 	if (le32_to_cpu(n->level)) {
-		for (i = 0; i < TB_FANOUT; i++)
-			if (tb_children(n)[i])
-				tb_tm_inc(r->tm, le64_to_cpu(tb_children(n)[i]));
+		for (i = 0; i < TB_FANOUT; i++) {
+			if (!tb_children(n)[i])
+				continue;
+			err = tb_tm_inc(r->tm, le64_to_cpu(tb_children(n)[i]));
+			if (err)
+				return err;
+		}
 		return 0;
 	}
 	if (!r->inc)

@@ -15,6 +15,8 @@
 /* Refcount blocks of the largest pool: the size of dirty_rc */
 #define TB_MAX_RC_BLOCKS \
 	DIV_ROUND_UP_ULL(THINBLK_META_MAX_BLOCKS, THINBLK_REFCOUNTS_PER_BLOCK)
+/* The most blocks one metadata block can name: a node's entries. */
+#define TB_POINTERS_PER_BLOCK (THINBLK_NODE_PAYLOAD / sizeof(__le64))
 
 struct tb_tm {
 	struct tb_bm *bm;
@@ -178,6 +180,19 @@ int tb_tm_grow(struct tb_tm *tm, u64 nr_blocks)
 	return 0;
 }
 
+/*
+ * The highest refcount a block can have: each reference is a pointer in a
+ * metadata block (a node's entry, a volume record's root), a node names a
+ * child at most once and a volume table leaf holds fewer records than a node
+ * holds entries, so no block has more parents than the device has pointer
+ * slots.  A count above it is damage; raising one to it is refused, so that
+ * no count ever wraps to 0 (a block in use handed out again).
+ */
+static u32 tb_tm_ref_max(struct tb_tm *tm)
+{
+	return min_t(u64, U32_MAX, tm->nr_blocks * TB_POINTERS_PER_BLOCK);
+}
+
 static void tb_tm_set_ref(struct tb_tm *tm, u64 b, u32 count)
 {
 	if (!tm->refs[b] && count)
@@ -225,49 +240,63 @@ static u64 tb_tm_slot_block(struct tb_tm *tm, u32 i, bool other)
 	return TB_MSM_FIRST + 2ULL * i + slot;
 }
 
+/*
+ * The stored count of block @b, against what the layout allows: the
+ * superblock and the refcount slots are counted once (never allocated, never
+ * freed), any other block at most tb_tm_ref_max().
+ */
+static int tb_tm_check_ref(struct tb_tm *tm, u64 b, u32 count)
+{
+	if (tb_tm_reserved(tm, b) && count != 1) {
+		pr_err("thinblk: metadata block %llu (%s): refcount %u, must be 1\n",
+		       b, b == TB_SB_BLOCK ? "the superblock" : "a refcount slot",
+		       count);
+		return -EUCLEAN;
+	}
+	if (count > tb_tm_ref_max(tm)) {
+		pr_err("thinblk: metadata block %llu: refcount %u, above the %u pointers the metadata holds\n",
+		       b, count, tb_tm_ref_max(tm));
+		return -EUCLEAN;
+	}
+	return 0;
+}
+
 static int tb_tm_load_refcounts(struct tb_tm *tm, u32 i)
 {
+	u64 b, first = (u64)i * THINBLK_REFCOUNTS_PER_BLOCK;
+	u64 slot = tb_tm_slot_block(tm, i, false);
 	struct thinblk_disk_refcounts *rc;
 	struct dm_buffer *buf;
-	u64 b, first = (u64)i * THINBLK_REFCOUNTS_PER_BLOCK;
 	__le32 *counts;
-	u32 j;
+	u32 j, count;
 	int r;
 
-	r = tb_bm_read(tm->bm, tb_tm_slot_block(tm, i, false),
-		       THINBLK_BLOCK_REFCOUNT, true, &buf, (void **)&rc);
+	r = tb_bm_read(tm->bm, slot, THINBLK_BLOCK_REFCOUNT, true, &buf,
+		       (void **)&rc);
 	if (r)
 		return r;
+	if (le32_to_cpu(rc->first) != i) {
+		pr_err("thinblk: metadata block %llu: refcount block %u in the slot of %u\n",
+		       slot, le32_to_cpu(rc->first), i);
+		r = -EUCLEAN;
+		goto out;
+	}
 	counts = (__le32 *)(rc + 1);
 	for (j = 0; j < THINBLK_REFCOUNTS_PER_BLOCK; j++) {
 		b = first + j;
 		if (b >= tm->nr_blocks)
 			break;
-		tm->refs[b] = le32_to_cpu(counts[j]);
-		if (tm->refs[b])
+		count = le32_to_cpu(counts[j]);
+		r = tb_tm_check_ref(tm, b, count);
+		if (r)
+			goto out;
+		tm->refs[b] = count;
+		if (count)
 			tm->nr_used++;
 	}
+out:
 	tb_bm_release(buf);
-	return 0;
-}
-
-/* A spilled refcount block's slots count 1, or the allocator hands them out. */
-static int tb_tm_check_spilled(struct tb_tm *tm)
-{
-	u32 i, j;
-	u64 b;
-
-	for (i = tm->msm_blocks; i < tm->nr_rc; i++) {
-		for (j = 0; j < TB_SPILLED_SLOTS; j++) {
-			b = tb_tm_rc_first(i) + j;
-			if (tm->refs[b] == 1)
-				continue;
-			pr_err("thinblk: metadata block %llu holds a refcount slot but counts %u\n",
-			       b, tm->refs[b]);
-			return -EUCLEAN;
-		}
-	}
-	return 0;
+	return r;
 }
 
 int tb_tm_open(struct tb_tm *tm, const struct thinblk_disk_superblock *sb)
@@ -283,7 +312,7 @@ int tb_tm_open(struct tb_tm *tm, const struct thinblk_disk_superblock *sb)
 		if (r)
 			return r;
 	}
-	return tb_tm_check_spilled(tm);
+	return 0;
 }
 
 int tb_tm_read(struct tb_tm *tm, u64 b, bool can_block, struct dm_buffer **buf,
@@ -388,10 +417,18 @@ u32 tb_tm_ref(struct tb_tm *tm, u64 b)
 	return tb_tm_in_range(tm, b) ? tm->refs[b] : 0;
 }
 
-void tb_tm_inc(struct tb_tm *tm, u64 b)
+int tb_tm_inc(struct tb_tm *tm, u64 b)
 {
-	if (tb_tm_in_range(tm, b))
-		tb_tm_set_ref(tm, b, tm->refs[b] + 1);
+	if (!tb_tm_in_range(tm, b))
+		return -EUCLEAN;
+	if (tm->refs[b] >= tb_tm_ref_max(tm)) {
+		/* damaged metadata (a crafted count), not a kernel bug */
+		pr_err_ratelimited("thinblk: metadata block %llu: refcount %u already at the %u pointers the metadata holds, not raised\n",
+				   b, tm->refs[b], tb_tm_ref_max(tm));
+		return -EUCLEAN;
+	}
+	tb_tm_set_ref(tm, b, tm->refs[b] + 1);
+	return 0;
 }
 
 u32 tb_tm_dec(struct tb_tm *tm, u64 b)

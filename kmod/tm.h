@@ -41,7 +41,11 @@ struct tb_tm *tb_tm_create(struct tb_bm *bm, u32 msm_blocks);
 void tb_tm_destroy(struct tb_tm *tm);
 /* A fresh, empty space map (pool create). */
 int tb_tm_format(struct tb_tm *tm);
-/* Load the space map that @sb says is current. */
+/*
+ * Load the space map that @sb says is current.  -EUCLEAN (logged, naming
+ * the block) for a count the layout does not allow: the superblock's or a
+ * refcount slot's other than 1, any above the pointers the metadata holds.
+ */
 int tb_tm_open(struct tb_tm *tm, const struct thinblk_disk_superblock *sb);
 
 struct tb_bm *tb_tm_bm(struct tb_tm *tm);
@@ -83,7 +87,12 @@ int tb_tm_new_block(struct tb_tm *tm, u64 *b, struct dm_buffer **buf,
 int tb_tm_shadow(struct tb_tm *tm, u64 old, u64 *new, struct dm_buffer **buf,
 		 void **data, bool *inc_children);
 u32 tb_tm_ref(struct tb_tm *tm, u64 b);
-void tb_tm_inc(struct tb_tm *tm, u64 b);
+/*
+ * Take a reference; -EUCLEAN (logged, nothing changed) for a block beyond the
+ * device or one whose count is already as high as a count can legally be
+ * (only crafted metadata gets there): never wraps.
+ */
+int tb_tm_inc(struct tb_tm *tm, u64 b);
 /* Drops a reference; returns the new count. */
 u32 tb_tm_dec(struct tb_tm *tm, u64 b);
 

@@ -34,6 +34,13 @@
  *                         below: FANOUT^DAG_LEVELS paths (refcounts 1)
  *   dag-mapping           the same DAG_LEVELS nodes above the first volume's
  *                         mapping root (its refcount stays; theirs are 1)
+ *   refcount-superblock-zero  the superblock's refcount = 0
+ *   refcount-slot-two     refcount slot block 1's refcount = 2
+ *   refcount-huge         the first volume's mapping root's refcount =
+ *                         UINT32_MAX
+ *   refcount-at-limit     the same refcount = the pointer slots of the whole
+ *                         metadata (nr_meta_blocks * FANOUT): the highest a
+ *                         count can be, so one more reference overflows it
  *
  * Exit status 0 when the device was changed, 1 on an error, 2 on usage.
  */
@@ -132,6 +139,7 @@ static void write_block(uint64_t b, uint32_t type, void *buf)
 
 static uint64_t size_blocks(uint64_t size);
 static uint64_t dag_above(uint64_t b, uint32_t level);
+static void root_refcount(const char *what, uint64_t root);
 
 static void *payload(uint8_t *buf)
 {
@@ -214,6 +222,9 @@ static void mutate_volume(const char *what)
 		v->root.block = htole64(dag_above(le64toh(v->root.block),
 						  le32toh(v->root.depth)));
 		v->root.depth = htole32(le32toh(v->root.depth) + DAG_LEVELS);
+	} else if (!strncmp(what, "refcount-", strlen("refcount-"))) {
+		root_refcount(what, le64toh(v->root.block));
+		return;		/* the record stays as it is */
 	}
 	else if (!strcmp(what, "volume-flags"))
 		v->flags = htole32(le32toh(v->flags) | UNKNOWN_VOL_FLAG);
@@ -229,6 +240,19 @@ static void mutate_volume(const char *what)
 static uint64_t refcount_slot(uint32_t i)
 {
 	return 1 + 2ULL * i + ((sb->msm_slot[i / 8] >> (i % 8)) & 1);
+}
+
+/* Set the refcount of metadata block b (in the current slot) to count. */
+static void set_refcount(uint64_t b, uint32_t count)
+{
+	uint8_t buf[BLOCK];
+	__le32 *counts = (void *)(buf + sizeof(struct thinblk_disk_refcounts));
+	uint32_t i = (uint32_t)(b / THINBLK_REFCOUNTS_PER_BLOCK);
+
+	read_block(refcount_slot(i), THINBLK_BLOCK_REFCOUNT, buf);
+	counts[b % THINBLK_REFCOUNTS_PER_BLOCK] = htole32(count);
+	write_block(refcount_slot(i), THINBLK_BLOCK_REFCOUNT, buf);
+	printf("block %" PRIu64 ": refcount %" PRIu32 "\n", b, count);
 }
 
 /* Find a free node block, give it refcount 1 (on disk) and return it. */
@@ -295,6 +319,21 @@ static uint64_t dag_above(uint64_t b, uint32_t level)
 	printf("DAG of %u levels above block %" PRIu64 " at level %u: root %"
 	       PRIu64 "\n", DAG_LEVELS, b, level, b);
 	return b;
+}
+
+/* refcount-huge, refcount-at-limit: the count of the mapping root. */
+static void root_refcount(const char *what, uint64_t root)
+{
+	uint64_t slots = le64toh(sb->nr_meta_blocks) * FANOUT;
+
+	if (!root)
+		die("the first volume maps nothing");
+	if (!strcmp(what, "refcount-huge"))
+		set_refcount(root, UINT32_MAX);
+	else if (!strcmp(what, "refcount-at-limit") && slots < UINT32_MAX)
+		set_refcount(root, (uint32_t)slots);
+	else
+		die("unknown mutation \"%s\"", what);
 }
 
 /* The volume table: DAG_LEVELS levels of a DAG above a new empty leaf. */
@@ -378,7 +417,12 @@ int main(int argc, char **argv)
 		sb->basesize = htole64(THINBLK_SECTOR_SIZE + 1);
 	else if (!strcmp(what, "pool-flags-bad"))
 		sb->pool_flags = htole32(le32toh(sb->pool_flags) | UNKNOWN_POOL_FLAG);
+	else if (!strcmp(what, "refcount-superblock-zero"))
+		set_refcount(0, 0);
+	else if (!strcmp(what, "refcount-slot-two"))
+		set_refcount(1, 2);
 	else if (!strncmp(what, "volume-", strlen("volume-")) ||
+		 !strncmp(what, "refcount-", strlen("refcount-")) ||
 		 !strcmp(what, "last-volume-name") || !strcmp(what, "dag-mapping"))
 		mutate_volume(what);
 	else {

@@ -785,6 +785,18 @@ static void check_data_refs(struct image *img, uint64_t allocated)
 
 /* ---- check: metadata refcounts ------------------------------------------- */
 
+/*
+ * The highest count a block can have, as the kernel holds it: a reference is
+ * a pointer in a metadata block, and no block holds more than a node's
+ * entries.
+ */
+static uint64_t ref_max(const struct image *img)
+{
+	uint64_t slots = img->nr_blocks * FANOUT;
+
+	return slots < UINT32_MAX ? slots : UINT32_MAX;
+}
+
 static void check_meta_refs(struct image *img)
 {
 	uint64_t b;
@@ -796,7 +808,16 @@ static void check_meta_refs(struct image *img)
 			img->rep->meta_used++;
 		if (img->refs[b] == want)
 			continue;
-		if (want)
+		if (b < img->first_node)
+			damaged(img, "block %" PRIu64 " (%s): refcount %" PRIu32
+				", must be 1", b, b == SB_BLOCK ?
+				"the superblock" : "a refcount slot",
+				img->refs[b]);
+		else if (img->refs[b] > ref_max(img))
+			damaged(img, "block %" PRIu64 ": refcount %" PRIu32
+				", above the %" PRIu64 " pointers the metadata "
+				"holds", b, img->refs[b], ref_max(img));
+		else if (want)
 			damaged(img, "block %" PRIu64 ": refcount %" PRIu32
 				", %" PRIu32 " parents", b, img->refs[b], want);
 		else

@@ -10,6 +10,7 @@
  * transaction + 1), flush.  A crash before (4) completes leaves the previous
  * superblock, whose blocks were never overwritten.
  */
+#include <linux/bitmap.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
@@ -74,6 +75,14 @@ struct tb_meta {
 	u64 promised_inserts;
 	u64 promised_counts;
 	u64 promised_vols;
+	/*
+	 * The reclaim finishes one deleted volume before it starts the next:
+	 * @reclaim_vol (NULL: none started), and the metadata blocks its steps
+	 * took out of that volume's tree (tb_radix_drop_step()), a bit for
+	 * each block the space map can count.  Under the lock held for writing.
+	 */
+	struct tb_mvol *reclaim_vol;
+	unsigned long *reclaim_dropped;
 	/* memalloc_noio_save() of the writer holding the lock (tb_lock()) */
 	unsigned int noio_flags;
 	/* Serializes exclusive-usage walks and their cache in the tb_mvols. */
@@ -465,6 +474,10 @@ static int tb_meta_attach_tm(struct tb_meta *m, u64 nr_blocks)
 		m->tm = NULL;
 		return r;
 	}
+	m->reclaim_dropped = kvcalloc(BITS_TO_LONGS(tb_tm_max_blocks(m->tm)),
+				      sizeof(long), GFP_KERNEL);
+	if (!m->reclaim_dropped)
+		return -ENOMEM;
 	tb_radix_init(&m->vol_tree, m->tm, sizeof(struct thinblk_disk_volume),
 		      NULL, NULL, NULL);
 	tb_radix_init(&m->map_tree, m->tm, sizeof(__le32), tb_map_inc,
@@ -484,6 +497,7 @@ void tb_meta_close(struct tb_meta *m)
 		tb_dsm_destroy(m->dsm);
 	if (m->tm)
 		tb_tm_destroy(m->tm);
+	kvfree(m->reclaim_dropped);
 	tb_bm_destroy(m->bm);
 	kfree(m);
 }
@@ -1292,6 +1306,21 @@ static struct tb_mvol *tb_first_deleting(struct tb_meta *m)
 	return NULL;
 }
 
+/*
+ * The volume the reclaim works on: the one it started, else the first whose
+ * deletion is committed, with no block of its tree dropped yet.
+ */
+static struct tb_mvol *tb_reclaim_vol(struct tb_meta *m)
+{
+	if (!m->reclaim_vol) {
+		m->reclaim_vol = tb_first_deleting(m);
+		if (m->reclaim_vol)
+			bitmap_zero(m->reclaim_dropped,
+				    tb_tm_max_blocks(m->tm));
+	}
+	return m->reclaim_vol;
+}
+
 /* The most one reclaim step on the tree at @root may allocate. */
 static u64 tb_reclaim_step_blocks(struct tb_meta *m,
 				  const struct tb_radix_root *root)
@@ -1307,14 +1336,15 @@ int tb_meta_reclaim(struct tb_meta *m, bool *more)
 
 	tb_lock(m);
 	r = tb_writable(m);
-	v = r ? NULL : tb_first_deleting(m);
+	v = r ? NULL : tb_reclaim_vol(m);
 	if (v && !tb_room(m, tb_reclaim_step_blocks(m, &v->root), false)) {
 		/* a commit frees what the steps so far copied and dropped */
 		r = m->dirty ? -EAGAIN : -ENOSPC;
 		v = NULL;
 	}
 	if (v) {
-		r = tb_radix_drop_step(&m->map_tree, &v->root, &done);
+		r = tb_radix_drop_step(&m->map_tree, &v->root,
+				       m->reclaim_dropped, &done);
 		if (r)
 			pr_err("thinblk: pool %s: reclaiming volume %u (%s) failed (%d)\n",
 			       m->name, v->id, v->name, r);
@@ -1325,6 +1355,7 @@ int tb_meta_reclaim(struct tb_meta *m, bool *more)
 			if (!r) {
 				xa_erase(&m->vols, v->id);
 				tb_mvol_free(v);
+				m->reclaim_vol = NULL;
 			}
 		}
 		tb_poison(m, r);

@@ -10,6 +10,7 @@
  * transaction + 1), flush.  A crash before (4) completes leaves the previous
  * superblock, whose blocks were never overwritten.
  */
+#include <linux/bitmap.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
@@ -74,6 +75,15 @@ struct tb_meta {
 	u64 promised_inserts;
 	u64 promised_counts;
 	u64 promised_vols;
+	/*
+	 * The reclaim finishes one deleted volume before it starts the next:
+	 * @reclaim_vol (NULL: none started), and the metadata blocks its steps
+	 * took out of that volume's tree (tb_radix_drop_step()), a bit for
+	 * each metadata block (grown with the device, tb_meta_grow_meta()).
+	 * Under the lock held for writing.
+	 */
+	struct tb_mvol *reclaim_vol;
+	unsigned long *reclaim_dropped;
 	/* memalloc_noio_save() of the writer holding the lock (tb_lock()) */
 	unsigned int noio_flags;
 	/* Serializes exclusive-usage walks and their cache in the tb_mvols. */
@@ -474,6 +484,10 @@ static int tb_meta_attach_tm(struct tb_meta *m, u64 nr_blocks, u32 msm_blocks)
 		m->tm = NULL;
 		return r;
 	}
+	m->reclaim_dropped = kvcalloc(BITS_TO_LONGS(nr_blocks), sizeof(long),
+				      GFP_KERNEL);
+	if (!m->reclaim_dropped)
+		return -ENOMEM;
 	tb_radix_init(&m->vol_tree, m->tm, sizeof(struct thinblk_disk_volume),
 		      NULL, NULL, NULL);
 	tb_radix_init(&m->map_tree, m->tm, sizeof(__le32), tb_map_inc,
@@ -493,6 +507,7 @@ void tb_meta_close(struct tb_meta *m)
 		tb_dsm_destroy(m->dsm);
 	if (m->tm)
 		tb_tm_destroy(m->tm);
+	kvfree(m->reclaim_dropped);
 	tb_bm_destroy(m->bm);
 	kfree(m);
 }
@@ -1154,6 +1169,30 @@ int tb_meta_grow_data(struct tb_meta *m, u64 nr_blocks)
 	return r;
 }
 
+/*
+ * Count @nr metadata blocks: the space map, and the reclaim's bitmap of the
+ * blocks it dropped (its bits so far kept: a reclaim may be half-way).
+ */
+static int tb_grow_tm(struct tb_meta *m, u64 nr)
+{
+	u64 old = tb_bm_nr_blocks(m->bm);
+	unsigned long *dropped;
+	int r;
+
+	dropped = kvcalloc(BITS_TO_LONGS(nr), sizeof(long), GFP_KERNEL);
+	if (!dropped)
+		return -ENOMEM;
+	r = tb_tm_grow(m->tm, nr);
+	if (r) {
+		kvfree(dropped);
+		return r;
+	}
+	bitmap_copy(dropped, m->reclaim_dropped, old);
+	kvfree(m->reclaim_dropped);
+	m->reclaim_dropped = dropped;
+	return 0;
+}
+
 int tb_meta_grow_meta(struct tb_meta *m, u64 *nr_blocks)
 {
 	u64 dev = tb_meta_dev_blocks(m->bdev), nr;
@@ -1166,7 +1205,7 @@ int tb_meta_grow_meta(struct tb_meta *m, u64 *nr_blocks)
 		r = -EINVAL;
 	if (!r && dev > nr) {
 		nr = tb_tm_fit_blocks(m->tm, dev);
-		r = tb_tm_grow(m->tm, nr);
+		r = tb_grow_tm(m, nr);
 	}
 	if (!r && nr != tb_bm_nr_blocks(m->bm)) {
 		tb_bm_set_nr_blocks(m->bm, nr);
@@ -1316,6 +1355,21 @@ static struct tb_mvol *tb_first_deleting(struct tb_meta *m)
 	return NULL;
 }
 
+/*
+ * The volume the reclaim works on: the one it started, else the first whose
+ * deletion is committed, with no block of its tree dropped yet.
+ */
+static struct tb_mvol *tb_reclaim_vol(struct tb_meta *m)
+{
+	if (!m->reclaim_vol) {
+		m->reclaim_vol = tb_first_deleting(m);
+		if (m->reclaim_vol)
+			bitmap_zero(m->reclaim_dropped,
+				    tb_bm_nr_blocks(m->bm));
+	}
+	return m->reclaim_vol;
+}
+
 /* The most one reclaim step on the tree at @root may allocate. */
 static u64 tb_reclaim_step_blocks(struct tb_meta *m,
 				  const struct tb_radix_root *root)
@@ -1331,14 +1385,15 @@ int tb_meta_reclaim(struct tb_meta *m, bool *more)
 
 	tb_lock(m);
 	r = tb_writable(m);
-	v = r ? NULL : tb_first_deleting(m);
+	v = r ? NULL : tb_reclaim_vol(m);
 	if (v && !tb_room(m, tb_reclaim_step_blocks(m, &v->root), false)) {
 		/* a commit frees what the steps so far copied and dropped */
 		r = m->dirty ? -EAGAIN : -ENOSPC;
 		v = NULL;
 	}
 	if (v) {
-		r = tb_radix_drop_step(&m->map_tree, &v->root, &done);
+		r = tb_radix_drop_step(&m->map_tree, &v->root,
+				       m->reclaim_dropped, &done);
 		if (r)
 			pr_err("thinblk: pool %s: reclaiming volume %u (%s) failed (%d)\n",
 			       m->name, v->id, v->name, r);
@@ -1349,6 +1404,7 @@ int tb_meta_reclaim(struct tb_meta *m, bool *more)
 			if (!r) {
 				xa_erase(&m->vols, v->id);
 				tb_mvol_free(v);
+				m->reclaim_vol = NULL;
 			}
 		}
 		tb_poison(m, r);

@@ -409,22 +409,51 @@ static int tb_check_child_refs(struct tb_radix *r, u64 b,
 }
 
 /*
- * Free the first unit (a leaf, or a shared subtree) below *@b at @level and
- * clear its entry; *@empty tells whether *@b itself is now gone.
+ * The drop of one tree in steps takes each of its nodes out of it once: in a
+ * tree a node has one parent (snapshots share subtrees across trees, never
+ * within one).  @dropped marks the blocks taken out so far, over all steps:
+ * one that an entry names again is a crafted DAG whose second parent would
+ * drop it again, whatever its refcount says - freeing it twice, perhaps after
+ * a commit gave the block to another tree.  Called before @b is dropped or
+ * descended.
  */
-static int tb_drop_first(struct tb_radix *r, u64 *b, u32 level, bool *empty)
+static int tb_check_reach(struct tb_radix *r, const unsigned long *dropped,
+			  u64 b)
+{
+	if (b < tb_bm_nr_blocks(tb_tm_bm(r->tm)) && test_bit(b, dropped)) {
+		pr_err("thinblk: metadata block %llu: reached twice in one tree (a node with several parents there)\n",
+		       b);
+		return -EUCLEAN;
+	}
+	if (tb_tm_ref(r->tm, b))
+		return 0;
+	pr_err("thinblk: metadata block %llu: in a tree, but its refcount is 0\n",
+	       b);
+	return -EUCLEAN;
+}
+
+/*
+ * Free the first unit (a leaf, or a shared subtree) below *@b at @level and
+ * clear its entry; *@empty tells whether *@b itself is now gone.  Every block
+ * taken out of the tree is marked in @dropped; a copy made here is in it
+ * again (its block may be one an earlier step freed and a commit let us
+ * reuse).
+ */
+static int tb_drop_first(struct tb_radix *r, unsigned long *dropped, u64 *b,
+			 u32 level, bool *empty)
 {
 	struct thinblk_disk_node *n;
 	struct dm_buffer *buf;
 	bool child_empty;
 	unsigned int i;
-	u64 child;
+	u64 child, old = *b;
 	int err;
 
 	*empty = false;
 	if (!level || tb_tm_ref(r->tm, *b) > 1) {
 		err = tb_drop_node(r, *b, level);
 		if (!err) {
+			set_bit(*b, dropped);
 			*b = 0;
 			*empty = true;
 		}
@@ -433,17 +462,24 @@ static int tb_drop_first(struct tb_radix *r, u64 *b, u32 level, bool *empty)
 	err = tb_shadow_node(r, b, level, &buf, &n);
 	if (err)
 		return err;
+	if (*b != old) {
+		set_bit(old, dropped);
+		clear_bit(*b, dropped);
+	}
 	for (i = 0; i < TB_FANOUT; i++)
 		if (tb_children(n)[i])
 			break;
 	if (i < TB_FANOUT) {
-		err = tb_check_child_refs(r, *b, n, i);
+		child = le64_to_cpu(tb_children(n)[i]);
+		err = tb_check_reach(r, dropped, child);
+		if (!err)
+			err = tb_check_child_refs(r, *b, n, i);
 		if (err) {
 			tb_bm_release(buf);
 			return err;
 		}
-		child = le64_to_cpu(tb_children(n)[i]);
-		err = tb_drop_first(r, &child, level - 1, &child_empty);
+		err = tb_drop_first(r, dropped, &child, level - 1,
+				    &child_empty);
 		tb_children(n)[i] = cpu_to_le64(child);
 		if (err || !child_empty) {
 			tb_bm_release(buf);
@@ -457,18 +493,24 @@ static int tb_drop_first(struct tb_radix *r, u64 *b, u32 level, bool *empty)
 	if (i < TB_FANOUT)
 		return 0;
 	tb_tm_dec(r->tm, *b);
+	set_bit(*b, dropped);
 	*b = 0;
 	*empty = true;
 	return 0;
 }
 
 int tb_radix_drop_step(struct tb_radix *r, struct tb_radix_root *root,
-		       bool *done)
+		       unsigned long *dropped, bool *done)
 {
+	int err;
+
 	*done = !root->block;
 	if (*done)
 		return 0;
-	return tb_drop_first(r, &root->block, root->depth, done);
+	err = tb_check_reach(r, dropped, root->block);
+	if (err)
+		return err;
+	return tb_drop_first(r, dropped, &root->block, root->depth, done);
 }
 
 struct tb_walk {

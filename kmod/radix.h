@@ -86,11 +86,16 @@ void tb_radix_put(struct tb_radix_slot *slot);
  */
 int tb_radix_drop(struct tb_radix *r, struct tb_radix_root *root);
 /*
- * Free a bounded piece of an unshared tree (at most one leaf); *@done is set
- * when the tree is gone.  For deleting huge trees a step at a time.
+ * Free a bounded piece of a tree (at most one leaf, or one reference on a
+ * shared subtree); *@done is set when the tree is gone.  For deleting huge
+ * trees a step at a time.  @dropped, a bitmap of every metadata block
+ * (tb_tm_max_blocks() bits), zeroed before the first step of a tree and kept
+ * by the caller across its steps, marks the blocks taken out of the tree: a
+ * node named again later (a crafted DAG with several parents in one tree) is
+ * refused with -EUCLEAN (logged) instead of being freed twice.
  */
 int tb_radix_drop_step(struct tb_radix *r, struct tb_radix_root *root,
-		       bool *done);
+		       unsigned long *dropped, bool *done);
 
 /*
  * Call @fn for each non-zero value, with @shared true when any node on its

@@ -34,6 +34,11 @@
  *                         below: FANOUT^DAG_LEVELS paths (refcounts 1)
  *   dag-mapping           the same DAG_LEVELS nodes above the first volume's
  *                         mapping root (its refcount stays; theirs are 1)
+ *   two-parents-mapping   the first volume's mapping root moves under two new
+ *                         nodes (entry 0 of each) under a new root (entries 0
+ *                         and 1): one tree, two parents; its refcount stays
+ *                         (2 when a snapshot shares it: it looks right to
+ *                         each tree alone)
  *   refcount-superblock-zero  the superblock's refcount = 0
  *   refcount-slot-two     refcount slot block 1's refcount = 2
  *   refcount-huge         the first volume's mapping root's refcount =
@@ -139,6 +144,7 @@ static void write_block(uint64_t b, uint32_t type, void *buf)
 
 static uint64_t size_blocks(uint64_t size);
 static uint64_t dag_above(uint64_t b, uint32_t level);
+static void two_parents(struct thinblk_disk_root *root);
 static void root_refcount(const char *what, uint64_t root);
 
 static void *payload(uint8_t *buf)
@@ -222,6 +228,8 @@ static void mutate_volume(const char *what)
 		v->root.block = htole64(dag_above(le64toh(v->root.block),
 						  le32toh(v->root.depth)));
 		v->root.depth = htole32(le32toh(v->root.depth) + DAG_LEVELS);
+	} else if (!strcmp(what, "two-parents-mapping")) {
+		two_parents(&v->root);
 	} else if (!strncmp(what, "refcount-", strlen("refcount-"))) {
 		root_refcount(what, le64toh(v->root.block));
 		return;		/* the record stays as it is */
@@ -319,6 +327,41 @@ static uint64_t dag_above(uint64_t b, uint32_t level)
 	printf("DAG of %u levels above block %" PRIu64 " at level %u: root %"
 	       PRIu64 "\n", DAG_LEVELS, b, level, b);
 	return b;
+}
+
+/* A new node at @level (refcount 1) naming @first in entry 0, @second in 1. */
+static uint64_t inner_node(uint32_t level, uint64_t first, uint64_t second)
+{
+	uint8_t buf[BLOCK];
+	struct thinblk_disk_node *n = (void *)buf;
+	__le64 *children = payload(buf);
+	uint64_t b = alloc_node();
+
+	memset(buf, 0, sizeof(buf));
+	n->level = htole32(level);
+	n->value_size = htole32(sizeof(uint64_t));
+	children[0] = htole64(first);
+	children[1] = htole64(second);
+	write_block(b, THINBLK_BLOCK_NODE, buf);
+	return b;
+}
+
+/*
+ * Two new nodes, each naming @root's node in entry 0, under a new root naming
+ * them in entries 0 and 1: the node has two parents in one tree, and keeps
+ * its refcount (which counted the one reference @root was).
+ */
+static void two_parents(struct thinblk_disk_root *root)
+{
+	uint64_t node = le64toh(root->block);
+	uint32_t depth = le32toh(root->depth);
+	uint64_t a = inner_node(depth + 1, node, 0);
+	uint64_t b = inner_node(depth + 1, node, 0);
+
+	root->block = htole64(inner_node(depth + 2, a, b));
+	root->depth = htole32(depth + 2);
+	printf("block %" PRIu64 " under blocks %" PRIu64 " and %" PRIu64
+	       " under root %" PRIu64 "\n", node, a, b, le64toh(root->block));
 }
 
 /* refcount-huge, refcount-at-limit: the count of the mapping root. */
@@ -423,7 +466,8 @@ int main(int argc, char **argv)
 		set_refcount(1, 2);
 	else if (!strncmp(what, "volume-", strlen("volume-")) ||
 		 !strncmp(what, "refcount-", strlen("refcount-")) ||
-		 !strcmp(what, "last-volume-name") || !strcmp(what, "dag-mapping"))
+		 !strcmp(what, "last-volume-name") || !strcmp(what, "dag-mapping") ||
+		 !strcmp(what, "two-parents-mapping"))
 		mutate_volume(what);
 	else {
 		fprintf(stderr, "tbcraft: unknown mutation \"%s\"\n", what);

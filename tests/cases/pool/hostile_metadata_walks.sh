@@ -1,6 +1,6 @@
 #!/bin/sh
-# desc: crafted trees whose nodes name one child in every entry (509^4 paths, valid checksums) stop every walk within seconds with a message: pool open (volume table), exclusive-usage count and reclaim (mapping tree), thinctl check and dump
-# timeout: 240
+# desc: crafted trees whose nodes name one child in every entry (509^4 paths, valid checksums) stop every walk within seconds with a message: pool open (volume table), exclusive-usage count and reclaim (mapping tree), thinctl check and dump; a node with two parents in one mapping tree (its refcount 2, a snapshot sharing it) stops the reclaim before it frees the node twice
+# timeout: 300
 # needs: thinctl
 . /tests/lib/guest.sh
 . /tests/lib/thinblk.sh
@@ -73,6 +73,28 @@ expect_eq "$(tb_field 'pool show p0' .mode)" read-only "mode after the failed re
 expect_ok timeout 30 thinctl pool close p0
 offline_refused dag-mapping "reached twice in the mapping tree of volume 0 (v)" \
 	"the mapping tree of volume 0 (v) has more nodes than the device"
+
+# Two parents in one mapping tree: the volume's leaf, which a snapshot shares
+# (refcount 2, what each tree alone would count), goes under two new nodes of
+# one new root.  The reclaim of the volume's deletion drops the first parent's
+# reference in one step; the second parent's, in a later step, would free the
+# leaf and the snapshot's data.  It stops there, the pool goes read-only and
+# the snapshot reads back.
+restore
+expect_ok thinctl pool open p0 --data /dev/ram0 --metadata /dev/ram1
+tb_snap p0/v s >/dev/null
+expect_ok thinctl pool close p0
+expect_ok tbcraft /dev/ram1 two-parents-mapping
+dmesg -c >/dev/null
+expect_ok thinctl pool open p0 --data /dev/ram0 --metadata /dev/ram1
+expect_ok thinctl vol delete p0/v
+wait_log "reached twice in one tree (a node with several parents there)" 30
+wait_log "thinblk: pool p0: reclaiming volume 0 (v) failed (-117)" 1
+expect_eq "$(tb_field 'pool show p0' .mode)" read-only "two-parents: mode after the failed reclaim"
+expect_ok tbpattern verify "$(tb_field 'vol show p0/s' .device)" 0 1M 1
+expect_ok timeout 30 thinctl pool close p0
+expect_err "reached twice in the mapping tree of volume 0 (v)" \
+	timeout 30 thinctl check --metadata /dev/ram1
 
 # the untouched image still opens and reads back
 restore

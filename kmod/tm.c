@@ -83,8 +83,11 @@ bool tb_tm_reserved(struct tb_tm *tm, u64 b)
 u64 tb_tm_fit_blocks(struct tb_tm *tm, u64 nr_blocks)
 {
 	u64 nr = min_t(u64, nr_blocks, THINBLK_META_MAX_BLOCKS);
-	u32 last = div_u64(nr - 1, THINBLK_REFCOUNTS_PER_BLOCK);
+	u32 last;
 
+	if (nr <= tm->nr_blocks)
+		return tm->nr_blocks;
+	last = div_u64(nr - 1, THINBLK_REFCOUNTS_PER_BLOCK);
 	/* a spilled refcount block needs its slots and a block to count */
 	if (last >= tm->msm_blocks &&
 	    nr - tb_tm_rc_first(last) <= TB_SPILLED_SLOTS)
@@ -102,6 +105,8 @@ struct tb_tm *tb_tm_create(struct tb_bm *bm, u32 msm_blocks)
 	struct tb_tm *tm = kzalloc(sizeof(*tm), GFP_KERNEL);
 	u64 n = tb_bm_nr_blocks(bm);
 
+	/* one msm_slot bit for each refcount block of the largest pool */
+	BUILD_BUG_ON(TB_MAX_RC_BLOCKS > THINBLK_SB_SLOT_BYTES * BITS_PER_BYTE);
 	if (!tm)
 		return ERR_PTR(-ENOMEM);
 	tm->bm = bm;
@@ -307,6 +312,9 @@ int tb_tm_open(struct tb_tm *tm, const struct thinblk_disk_superblock *sb)
 	if (le32_to_cpu(sb->msm_blocks) != tm->msm_blocks)
 		return -EUCLEAN;
 	memcpy(tm->slot, sb->msm_slot, sizeof(tm->slot));
+	/* bits of refcount blocks a later grow adds start at their slot 0 */
+	for (i = tm->nr_rc; i < THINBLK_SB_SLOT_BYTES * BITS_PER_BYTE; i++)
+		__clear_bit_le(i, tm->slot);
 	for (i = 0; i < tm->nr_rc; i++) {
 		r = tb_tm_load_refcounts(tm, i);
 		if (r)

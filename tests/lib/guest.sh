@@ -7,6 +7,14 @@ fail() {
 	exit 1
 }
 
+# Wall-clock bounds inside a case scale with the kernel's speed: the debug
+# kernel (KASAN, lockdep, kmemleak) runs 4-14x slower under TCG.
+TB_SLOWDOWN=1
+[ -e /etc/tb-debug-kernel ] && TB_SLOWDOWN=6	# tests/run: DEBUG_KERNEL_SLOWDOWN
+tb_secs() {	# tb_secs N: N seconds on Debian's kernel, scaled
+	echo $(($1 * TB_SLOWDOWN))
+}
+
 info() {
 	echo "# $*"
 }

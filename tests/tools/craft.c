@@ -247,7 +247,12 @@ static void mutate_volume(const char *what)
 /* The current slot of refcount block i. */
 static uint64_t refcount_slot(uint32_t i)
 {
-	return 1 + 2ULL * i + ((sb->msm_slot[i / 8] >> (i % 8)) & 1);
+	uint64_t slot = (sb->msm_slot[i / 8] >> (i % 8)) & 1;
+
+	/* beyond R (format version 2) a refcount block's slots spill */
+	if (i >= le32toh(sb->msm_blocks))
+		return (uint64_t)i * THINBLK_REFCOUNTS_PER_BLOCK + slot;
+	return 1 + 2ULL * i + slot;
 }
 
 /* Set the refcount of metadata block b (in the current slot) to count. */

@@ -300,6 +300,13 @@ enum thinblk_event {
  *                          current, a commit writes the other one
  *   the rest               copy-on-write radix-tree nodes, each with a
  *                          refcount in the metadata space map
+ *   (version 2 only)       refcount block i >= R (the metadata device grew
+ *                          past the R * THINBLK_REFCOUNTS_PER_BLOCK blocks
+ *                          laid out at create) keeps its two slots in the
+ *                          first two blocks it counts (i * REFCOUNTS_PER_BLOCK
+ *                          and the next), counted 1 and never a node; a pool
+ *                          is written as version 2 only once it has such a
+ *                          block, so version-1 readers refuse it
  *
  * Every block starts with struct thinblk_disk_header: crc32c (seed
  * THINBLK_CSUM_SEED) of the block from byte 4 to its end, the block type, and

@@ -16,7 +16,7 @@ wait_log() {
 	_i=0
 	until dmesg | grep -qF "$1"; do
 		_i=$((_i + 1))
-		[ $_i -le "$2" ] ||
+		[ $_i -le "$(tb_secs "$2")" ] ||
 			fail "kernel log lacks '$1' after $2 s: $(dmesg | grep thinblk | tail -n 3)"
 		sleep 1
 	done
@@ -25,13 +25,13 @@ wait_log() {
 # offline_refused WHAT CHECK_WANT DUMP_WANT: thinctl check and dump stop
 # within seconds, exit 1, and say what they found
 offline_refused() {
-	run_capture timeout 30 thinctl check --metadata /dev/ram1
+	run_capture timeout $(tb_secs 30) thinctl check --metadata /dev/ram1
 	expect_eq "$RC" 1 "$1: exit status of thinctl check ($ERR)"
 	case "$ERR" in
 	*"$2"*) info "$1: check: $ERR" ;;
 	*) fail "$1: thinctl check: '$ERR', want '$2'" ;;
 	esac
-	run_capture timeout 30 sh -c 'thinctl dump --metadata /dev/ram1 >/dev/null'
+	run_capture timeout $(tb_secs 30) sh -c 'thinctl dump --metadata /dev/ram1 >/dev/null'
 	expect_eq "$RC" 1 "$1: exit status of thinctl dump ($ERR)"
 	case "$ERR" in
 	*"$3"*) info "$1: dump: $ERR" ;;
@@ -47,7 +47,7 @@ restore() {
 restore
 expect_ok tbcraft /dev/ram1 dag-volumes
 dmesg -c >/dev/null
-run_capture timeout 60 thinctl pool open p0 --data /dev/ram0 --metadata /dev/ram1
+run_capture timeout $(tb_secs 60) thinctl pool open p0 --data /dev/ram0 --metadata /dev/ram1
 expect_eq "$RC" 1 "dag-volumes: exit status of open"
 expect_eq "$ERR" "thinctl: pool \"p0\": metadata damaged, see the kernel log" "dag-volumes: open"
 wait_log "a walk reached more nodes than the device holds" 1
@@ -62,15 +62,15 @@ offline_refused dag-volumes "reached twice in the volume table" \
 restore
 expect_ok tbcraft /dev/ram1 dag-mapping
 dmesg -c >/dev/null
-expect_ok timeout 60 thinctl pool open p0 --data /dev/ram0 --metadata /dev/ram1
-expect_ok timeout 60 thinctl vol show p0/v
+expect_ok timeout $(tb_secs 60) thinctl pool open p0 --data /dev/ram0 --metadata /dev/ram1
+expect_ok timeout $(tb_secs 60) thinctl vol show p0/v
 wait_log "a walk reached more nodes than the device holds" 1
 wait_log "thinblk: pool p0: volume 0 (v): counting exclusive blocks failed (-117)" 1
-expect_ok timeout 60 thinctl vol delete p0/v
+expect_ok timeout $(tb_secs 60) thinctl vol delete p0/v
 wait_log "named 509 times, refcount 1" 30
 wait_log "thinblk: pool p0: reclaiming volume 0 (v) failed (-117)" 1
 expect_eq "$(tb_field 'pool show p0' .mode)" read-only "mode after the failed reclaim"
-expect_ok timeout 30 thinctl pool close p0
+expect_ok timeout $(tb_secs 30) thinctl pool close p0
 offline_refused dag-mapping "reached twice in the mapping tree of volume 0 (v)" \
 	"the mapping tree of volume 0 (v) has more nodes than the device"
 
@@ -92,9 +92,9 @@ wait_log "reached twice in one tree (a node with several parents there)" 30
 wait_log "thinblk: pool p0: reclaiming volume 0 (v) failed (-117)" 1
 expect_eq "$(tb_field 'pool show p0' .mode)" read-only "two-parents: mode after the failed reclaim"
 expect_ok tbpattern verify "$(tb_field 'vol show p0/s' .device)" 0 1M 1
-expect_ok timeout 30 thinctl pool close p0
+expect_ok timeout $(tb_secs 30) thinctl pool close p0
 expect_err "reached twice in the mapping tree of volume 0 (v)" \
-	timeout 30 thinctl check --metadata /dev/ram1
+	timeout $(tb_secs 30) thinctl check --metadata /dev/ram1
 
 # the untouched image still opens and reads back
 restore

@@ -34,14 +34,35 @@ expect_eq "$(tb_field 'pool show p0' .metadata_size)" 2097152 "metadata size aft
 v=$(tb_field 'vol show p0/v' .device)
 expect_ok tbpattern verify "$v" 0 1M 3
 expect_ok tbpattern verify "$v" 1M 1M 4
+raw_u32() {	# BLOCK OFFSET: a little-endian u32 of the metadata device
+	dd if=/dev/mapper/meta bs=4096 skip="$1" count=1 iflag=direct 2>/dev/null |
+		od -An -tu4 -j"$2" -N4 | tr -d ' '
+}
+sb_version() {	# the superblock's format version (after header and magic)
+	raw_u32 0 24
+}
+expect_ok thinctl pool close p0
+expect_eq "$(sb_version)" 1 "format version after a grow within R's range"
+expect_ok thinctl pool open p0 --data /dev/ram0 --metadata /dev/mapper/meta
 # Past what the space map laid out at create counts (one refcount block:
 # 1018 blocks), the next refcount blocks spill into the ranges they count
 # (their slots first): the grow takes it all, the format version says so.
-sb_version() {	# the superblock's format version (after header and magic)
-	dd if=/dev/mapper/meta bs=4096 count=1 iflag=direct 2>/dev/null |
-		od -An -tu4 -j24 -N4 | tr -d ' '
-}
+# First a power cut inside that grow: its commit writes the spilled slots
+# (blocks 1018, 1019) and then the superblock, which never reaches the disk
+# (dm-flakey drops writes to block 0).  The pool is then as before the grow.
+dm_set meta "0 8 flakey /dev/ram1 0 0 600 1 drop_writes
+8 10232 linear /dev/ram1 8"
+expect_ok thinctl pool grow p0
+expect_eq "$(tb_field 'pool show p0' .metadata_size)" $((1280 * 4096)) "metadata size after the grow whose superblock is lost"
+expect_ok thinctl pool close p0
 dm_set meta "0 10240 linear /dev/ram1 0"	# 5M: 1280 blocks
+expect_eq "$(sb_version)" 1 "format version on disk after the lost grow"
+tb_check_meta /dev/mapper/meta
+expect_ok thinctl pool open p0 --data /dev/ram0 --metadata /dev/mapper/meta
+expect_eq "$(tb_field 'pool show p0' .metadata_size)" 2097152 "metadata size after the lost grow"
+v=$(tb_field 'vol show p0/v' .device)
+expect_ok tbpattern verify "$v" 0 1M 3
+expect_ok tbpattern verify "$v" 1M 1M 4
 expect_ok thinctl pool grow p0
 expect_eq "$(tb_field 'pool show p0' .metadata_size)" $((1280 * 4096)) "metadata size grown past one refcount block's range"
 # Enough leaves that nodes are allocated past block 1019 (the slots of the
@@ -53,6 +74,16 @@ used=$(tb_field 'pool show p0' '.metadata_used / 4096')
 expect_ok tbpattern write "$v" 2M 1M 5
 expect_ok thinctl pool close p0
 expect_eq "$(sb_version)" 2 "format version after spilling"
+# Refcount block 1's slots are the first two blocks it counts: the current
+# one is a refcount block (type REFC) naming itself and index 1, and both
+# slots count 1 there.
+rc=
+for b in 1018 1019; do
+	[ "$(raw_u32 $b 4)" = $((0x52454643)) ] && [ "$(raw_u32 $b 8)" = $b ] &&
+		[ "$(raw_u32 $b 16)" = 1 ] && rc=$b
+done
+[ -n "$rc" ] || fail "no refcount block 1 in block 1018 or 1019"
+expect_eq "$(raw_u32 $rc 24) $(raw_u32 $rc 28)" "1 1" "refcounts of the spilled slots"
 tb_check_meta /dev/mapper/meta
 expect_ok thinctl pool open p0 --data /dev/ram0 --metadata /dev/mapper/meta
 expect_eq "$(tb_field 'pool show p0' .metadata_size)" $((1280 * 4096)) "metadata size after reopen"

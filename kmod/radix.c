@@ -453,7 +453,7 @@ static int tb_drop_first(struct tb_radix *r, unsigned long *dropped, u64 *b,
 	if (!level || tb_tm_ref(r->tm, *b) > 1) {
 		err = tb_drop_node(r, *b, level);
 		if (!err) {
-			set_bit(*b, dropped);
+			__set_bit(*b, dropped);
 			*b = 0;
 			*empty = true;
 		}
@@ -463,8 +463,8 @@ static int tb_drop_first(struct tb_radix *r, unsigned long *dropped, u64 *b,
 	if (err)
 		return err;
 	if (*b != old) {
-		set_bit(old, dropped);
-		clear_bit(*b, dropped);
+		__set_bit(old, dropped);
+		__clear_bit(*b, dropped);
 	}
 	for (i = 0; i < TB_FANOUT; i++)
 		if (tb_children(n)[i])
@@ -493,7 +493,7 @@ static int tb_drop_first(struct tb_radix *r, unsigned long *dropped, u64 *b,
 	if (i < TB_FANOUT)
 		return 0;
 	tb_tm_dec(r->tm, *b);
-	set_bit(*b, dropped);
+	__set_bit(*b, dropped);
 	*b = 0;
 	*empty = true;
 	return 0;

@@ -88,11 +88,14 @@ int tb_radix_drop(struct tb_radix *r, struct tb_radix_root *root);
 /*
  * Free a bounded piece of a tree (at most one leaf, or one reference on a
  * shared subtree); *@done is set when the tree is gone.  For deleting huge
- * trees a step at a time.  @dropped, a bitmap of every metadata block
- * (tb_tm_max_blocks() bits), zeroed before the first step of a tree and kept
- * by the caller across its steps, marks the blocks taken out of the tree: a
- * node named again later (a crafted DAG with several parents in one tree) is
- * refused with -EUCLEAN (logged) instead of being freed twice.
+ * trees a step at a time.  @dropped, a bitmap with a bit for each block of
+ * the metadata device (tb_bm_nr_blocks(): every block a nonzero refcount can
+ * name), zeroed before the first step of a tree and kept by the caller across
+ * its steps, marks the blocks taken out of the tree: a node named again later
+ * (a crafted DAG with several parents in one tree) is refused with -EUCLEAN
+ * (logged) instead of being freed twice.  Limits: a second parent inside a
+ * shared subtree is not seen (a step only lowers that subtree's count), and
+ * the bitmap lives as long as the pool is open; `thinctl check` finds both.
  */
 int tb_radix_drop_step(struct tb_radix *r, struct tb_radix_root *root,
 		       unsigned long *dropped, bool *done);

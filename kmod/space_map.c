@@ -190,6 +190,17 @@ static int tb_dsm_update(struct tb_dsm *dsm, u64 b, int delta, u32 *result)
 		tb_radix_put(&slot);
 		return -EUCLEAN;
 	}
+	/*
+	 * A count is the leaves naming the block, far fewer than U32_MAX: a
+	 * count there is damage, and raising it would wrap it to 0 (a block
+	 * in use handed out again).
+	 */
+	if (delta > 0 && count > U32_MAX - delta) {
+		pr_err_ratelimited("thinblk: data block %llu: refcount %u, not raised (damaged metadata)\n",
+				   b, count);
+		tb_radix_put(&slot);
+		return -EUCLEAN;
+	}
 	count += delta;
 	*(__le32 *)slot.value = cpu_to_le32(count);
 	tb_radix_put(&slot);

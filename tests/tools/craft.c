@@ -47,6 +47,9 @@
  *                         metadata (nr_meta_blocks * FANOUT): the highest a
  *                         count can be, so one more reference overflows it
  *
+ *   data-refcount-max     the first nonzero count of the data space map's
+ *                         first leaf = UINT32_MAX (one more reference wraps it)
+ *
  * Exit status 0 when the device was changed, 1 on an error, 2 on usage.
  */
 #include <endian.h>
@@ -423,6 +426,41 @@ static void volume_id_big(void)
 	printf("volume table root %" PRIu64 " at depth %u\n", b, ID_BIG_LEVELS);
 }
 
+/* The data space map's first leaf: its first nonzero count = UINT32_MAX. */
+static void data_refcount_max(void)
+{
+	uint8_t buf[BLOCK];
+	const struct thinblk_disk_node *n = (const void *)buf;
+	uint64_t b = le64toh(sb->data_sm.block);
+	uint32_t level = le32toh(sb->data_sm.depth), i;
+	const __le64 *children;
+	__le32 *counts;
+
+	for (;; level--) {
+		if (!b)
+			die("the data space map has no leaf");
+		read_block(b, THINBLK_BLOCK_NODE, buf);
+		if (le32toh(n->level) != level)
+			die("block %" PRIu64 ": level %u, expected %u", b,
+			    le32toh(n->level), level);
+		if (!level)
+			break;
+		children = payload(buf);
+		for (i = 0; i < FANOUT && !children[i]; i++)
+			;
+		b = i < FANOUT ? le64toh(children[i]) : 0;
+	}
+	counts = payload(buf);
+	for (i = 0; i < THINBLK_NODE_PAYLOAD / sizeof(*counts) && !counts[i]; i++)
+		;
+	if (i == THINBLK_NODE_PAYLOAD / sizeof(*counts))
+		die("block %" PRIu64 ": no data block counted", b);
+	counts[i] = htole32(UINT32_MAX);
+	write_block(b, THINBLK_BLOCK_NODE, buf);
+	printf("data space map leaf %" PRIu64 ": entry %u = %" PRIu32 "\n", b, i,
+	       UINT32_MAX);
+}
+
 int main(int argc, char **argv)
 {
 	const char *what;
@@ -469,6 +507,8 @@ int main(int argc, char **argv)
 		set_refcount(0, 0);
 	else if (!strcmp(what, "refcount-slot-two"))
 		set_refcount(1, 2);
+	else if (!strcmp(what, "data-refcount-max"))
+		data_refcount_max();
 	else if (!strncmp(what, "volume-", strlen("volume-")) ||
 		 !strncmp(what, "refcount-", strlen("refcount-")) ||
 		 !strcmp(what, "last-volume-name") || !strcmp(what, "dag-mapping") ||

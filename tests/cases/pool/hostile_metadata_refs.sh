@@ -1,5 +1,5 @@
 #!/bin/sh
-# desc: crafted metadata refcounts with valid checksums (the superblock's or a refcount slot's other than 1, a count above the pointers the metadata holds) are refused at open and by thinctl check, naming the block; a count at that limit opens, but a snapshot that would raise it is refused and the pool stays writable
+# desc: crafted metadata refcounts with valid checksums (the superblock's or a refcount slot's other than 1, a count above the pointers the metadata holds) are refused at open and by thinctl check, naming the block; a count at that limit opens, but a snapshot that would raise it is refused and the pool stays writable; a data block's count at U32_MAX is not wrapped by a leaf copy (the pool goes read-only)
 # timeout: 240
 # needs: thinctl
 . /tests/lib/guest.sh
@@ -58,6 +58,23 @@ expect_eq "$(tb_field 'vol list p0' length)" 1 "volumes after the refused snapsh
 expect_ok tbpattern verify "$(tb_field 'vol show p0/v' .device)" 0 1M 1
 expect_ok thinctl pool close p0
 expect_err ": refcount 8339456, 1 parents" thinctl check --metadata /dev/ram1
+
+# A data block's count at U32_MAX: the snapshot shares v's leaf, and v's
+# write then copies it, which counts each data block it names once more.
+# That is refused, not wrapped to 0 (which would free a mapped block): the
+# write's insert fails, the pool goes read-only, the data stays readable.
+restore
+expect_ok tbcraft /dev/ram1 data-refcount-max
+dmesg -c >/dev/null
+expect_ok thinctl pool open p0 --data /dev/ram0 --metadata /dev/ram1
+expect_ok thinctl vol snapshot p0/v s
+run_capture tbpattern -D write "$(tb_field 'vol show p0/v' .device)" 256K 64K 2
+info "write into the shared leaf: exit $RC"
+dmesg | grep -qF ": refcount 4294967295, not raised (damaged metadata)" ||
+	fail "data-refcount-max: kernel log: $(dmesg | grep thinblk | tail -n 3)"
+expect_eq "$(tb_field 'pool show p0' .mode)" read-only "mode after the refused count"
+expect_ok tbpattern verify "$(tb_field 'vol show p0/s' .device)" 0 1M 1
+expect_ok thinctl pool close p0
 
 # the untouched image still opens, and a snapshot shares the root
 restore

@@ -67,8 +67,8 @@ tools: $(GENERATED)
 
 # Rebuilt when the directories change (FORCE), written only if different.
 $(GENERATED): %: %.in FORCE
-	$(SUBST) $< > $@.tmp
-	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
+	@$(SUBST) $< > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || { mv -f $@.tmp $@; echo "  GEN     $@"; }
 	@[ ! -x $< ] || chmod +x $@
 
 install: install-module install-tools

@@ -27,7 +27,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <linux/thinblk.h>
+/*
+ * The uapi header, looked up next to this one first: installed, it is
+ * thinblk/linux/thinblk.h (never a system <linux/thinblk.h>); in the tree,
+ * tools/Makefile puts uapi/ on the include path.
+ */
+#include "linux/thinblk.h"
 
 struct tb_handle;
 

@@ -13,7 +13,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <linux/thinblk.h>
+/*
+ * The uapi header, looked up next to this one first: installed, it is
+ * thinblk/linux/thinblk.h (never a system <linux/thinblk.h>); in the tree,
+ * tools/Makefile puts uapi/ on the include path.
+ */
+#include "linux/thinblk.h"
 
 /* The superblock and what a check counted, in host byte order. */
 struct tb_offline_report {

@@ -193,6 +193,10 @@ static void test_values(void)
 	CHECK(arg_low_water("100%", &lw, err) == 0 && lw.pct == 100);
 	CHECK(arg_low_water("101%", &lw, err) == -EINVAL);
 	CHECK(arg_low_water("%", &lw, err) == -EINVAL);
+	CHECK(arg_min_free("10%", &lw, err) == 0 && lw.percent && lw.pct == 10);
+	CHECK(arg_min_free("1G", &lw, err) == 0 && !lw.percent && lw.bytes == 1ULL << 30);
+	CHECK(arg_min_free("lots", &lw, err) == -EINVAL);
+	CHECK_STR(err, "invalid min-free \"lots\": use a size or 0-100%");
 
 	CHECK(arg_no_space("error", &ns, err) == 0 && ns.mode == THINBLK_NO_SPACE_ERROR);
 	CHECK(arg_no_space("queue", &ns, err) == 0 && ns.mode == THINBLK_NO_SPACE_QUEUE &&

@@ -164,6 +164,22 @@ static void test_names(void)
 	CHECK(arg_vol_ref("p0/a/b", &ref, err) == -EINVAL);
 	CHECK(arg_vol_ref("/web", &ref, err) == -EINVAL);
 	CHECK(arg_vol_ref("p0/", &ref, err) == -EINVAL);
+	/* a 64-character pool name is refused whole, not cut to 63 */
+	{
+		char vref[THINBLK_NAME_MAX + 3];
+
+		memset(long_name, 'x', sizeof(long_name));
+		long_name[THINBLK_NAME_MAX - 1] = '\0';
+		snprintf(vref, sizeof(vref), "%s/v", long_name);	/* 63 */
+		CHECK(arg_vol_ref(vref, &ref, err) == 0);
+		CHECK_STR(ref.pool, long_name);
+		long_name[THINBLK_NAME_MAX - 1] = 'x';
+		long_name[THINBLK_NAME_MAX] = '\0';
+		snprintf(vref, sizeof(vref), "%s/v", long_name);	/* 64 */
+		CHECK(arg_vol_ref(vref, &ref, err) == -EINVAL);
+		CHECK(!strncmp(err, "invalid pool name \"xxxx", 23));
+		CHECK(strstr(err, long_name) != NULL);
+	}
 }
 
 static void test_values(void)

@@ -49,8 +49,9 @@ int arg_vol_ref(const char *s, struct vol_ref *ref, char *err)
 	if (!slash)
 		return fail(err, "invalid volume \"%s\": use POOL/VOLUME", s);
 	pool_len = (size_t)(slash - s);
-	if (pool_len >= sizeof(ref->pool))
-		pool_len = sizeof(ref->pool) - 1;	/* arg_name() refuses it */
+	if (pool_len >= sizeof(ref->pool))	/* refused whole, never cut */
+		return fail(err, "invalid pool name \"%.*s\": " NAME_RULE,
+			    (int)pool_len, s);
 	memcpy(ref->pool, s, pool_len);
 	ref->pool[pool_len] = '\0';
 	if (arg_name("pool", ref->pool, err) || arg_name("volume", slash + 1, err))

@@ -254,6 +254,7 @@ static int parse_pool_args(struct ctx *ctx, int argc, char **argv,
 	p->name = argv[optind];
 	if (arg_name("pool", p->name, err))
 		goto fail;
+	ctx_subject(ctx, p->name, NULL);
 	if (with_devices && (!p->data_dev || !p->meta_dev)) {
 		ctx->status = cmd_usage_error(ctx, "missing %s",
 					      p->data_dev ? "--metadata DEV" : "--data DEV");
@@ -286,11 +287,11 @@ static int check_signatures(const struct tb_pool_params *p, const char *what)
 	 * given for needing --force.
 	 */
 	if (device_thinblk_pool(p->meta_dev, found, sizeof(found)) == 1)
-		return cmd_error("%s: metadata device %s holds pool \"%s\" (pool open it, or create with --force to format it)",
+		return cmd_errno(EEXIST, "%s: metadata device %s holds pool \"%s\" (pool open it, or create with --force to format it)",
 				 what, p->meta_dev, found);
 	for (i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
 		if (device_signature(devs[i], found, sizeof(found)) == 1)
-			return cmd_error("%s: %s holds %s%s (--force to use it anyway)",
+			return cmd_errno(EEXIST, "%s: %s holds %s%s (--force to use it anyway)",
 					 what, devs[i], found,
 					 devs[i] == p->data_dev ?
 					 ", maybe a volume of an earlier pool" : "");

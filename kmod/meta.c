@@ -547,6 +547,7 @@ static void tb_fill_superblock(struct tb_meta *m,
 	sb->pool_flags = cpu_to_le32(s->flags);
 	sb->basesize = cpu_to_le64(s->basesize);
 	sb->low_water = cpu_to_le64(s->low_water);
+	sb->min_free = cpu_to_le64(s->min_free);
 	sb->no_space = cpu_to_le32(s->no_space);
 	sb->no_space_timeout = cpu_to_le32(s->no_space_timeout);
 	sb->next_volume_id = cpu_to_le32(m->next_id);
@@ -833,6 +834,7 @@ static int tb_check_sb_settings(const struct thinblk_disk_superblock *sb)
 	u64 allocated = le64_to_cpu(sb->data_allocated);
 	u64 basesize = le64_to_cpu(sb->basesize);
 	u64 low_water = le64_to_cpu(sb->low_water);
+	u64 min_free = le64_to_cpu(sb->min_free);
 	u32 no_space = le32_to_cpu(sb->no_space);
 	u32 timeout = le32_to_cpu(sb->no_space_timeout);
 	u32 flags = le32_to_cpu(sb->pool_flags);
@@ -849,6 +851,9 @@ static int tb_check_sb_settings(const struct thinblk_disk_superblock *sb)
 	} else if (low_water > data_bytes) {
 		pr_err("thinblk: superblock: low_water %llu above the data size %llu\n",
 		       low_water, data_bytes);
+	} else if (min_free > data_bytes) {
+		pr_err("thinblk: superblock: min_free %llu above the data size %llu\n",
+		       min_free, data_bytes);
 	} else if (!tb_vol_size_valid(basesize)) {
 		pr_err("thinblk: superblock: basesize %llu not a multiple of 512 from 512 to %llu\n",
 		       basesize, THINBLK_VOL_SIZE_MAX);
@@ -941,6 +946,7 @@ static void tb_settings_from_disk(struct tb_meta_settings *s,
 	s->flags = le32_to_cpu(sb->pool_flags);
 	s->basesize = le64_to_cpu(sb->basesize);
 	s->low_water = le64_to_cpu(sb->low_water);
+	s->min_free = le64_to_cpu(sb->min_free);
 	s->no_space = le32_to_cpu(sb->no_space);
 	s->no_space_timeout = le32_to_cpu(sb->no_space_timeout);
 }

@@ -41,6 +41,7 @@ struct tb_meta_settings {
 	u32 block_size;			/* data block, bytes */
 	u64 basesize;
 	u64 low_water;			/* bytes */
+	u64 min_free;			/* bytes, no new volumes below; 0 = none */
 	u32 no_space;			/* enum thinblk_no_space */
 	u32 no_space_timeout;		/* seconds */
 	u32 flags;			/* THINBLK_POOL_F_* */

@@ -73,6 +73,8 @@ static const struct nla_policy tb_policy[THINBLK_A_MAX + 1] = {
 	[THINBLK_A_META_FULL]		= { .type = NLA_REJECT },
 	[THINBLK_A_PAD]			= { .type = NLA_REJECT },
 	[THINBLK_A_FORCE]		= { .type = NLA_FLAG },
+	[THINBLK_A_MIN_FREE]		= { .type = NLA_U64 },
+	[THINBLK_A_MIN_FREE_PCT]	= NLA_POLICY_MAX(NLA_U8, 100),
 };
 
 void tb_nl_errmsg(struct netlink_ext_ack *ea, const char *fmt, ...)
@@ -121,6 +123,7 @@ static int tb_put_pool(struct sk_buff *msg, const struct tb_pool_info *p)
 	    nla_put_u64_64bit(msg, THINBLK_A_META_USED, p->meta_used, THINBLK_A_PAD) ||
 	    nla_put_u64_64bit(msg, THINBLK_A_BASESIZE, p->basesize, THINBLK_A_PAD) ||
 	    nla_put_u64_64bit(msg, THINBLK_A_LOW_WATER, p->low_water, THINBLK_A_PAD) ||
+	    nla_put_u64_64bit(msg, THINBLK_A_MIN_FREE, p->min_free, THINBLK_A_PAD) ||
 	    nla_put_u8(msg, THINBLK_A_NO_SPACE, p->no_space) ||
 	    nla_put_u32(msg, THINBLK_A_NO_SPACE_TIMEOUT, p->no_space_timeout) ||
 	    nla_put_u32(msg, THINBLK_A_POOL_FLAGS, p->flags) ||
@@ -243,6 +246,14 @@ static void tb_parse_pool(struct genl_info *info, struct tb_pool_params *p)
 		p->set |= TB_SET_LOW_WATER_PCT;
 		p->low_water_pct = nla_get_u8(a[THINBLK_A_LOW_WATER_PCT]);
 	}
+	if (a[THINBLK_A_MIN_FREE]) {
+		p->set |= TB_SET_MIN_FREE;
+		p->min_free = nla_get_u64(a[THINBLK_A_MIN_FREE]);
+	}
+	if (a[THINBLK_A_MIN_FREE_PCT]) {
+		p->set |= TB_SET_MIN_FREE_PCT;
+		p->min_free_pct = nla_get_u8(a[THINBLK_A_MIN_FREE_PCT]);
+	}
 	if (a[THINBLK_A_NO_SPACE]) {
 		p->set |= TB_SET_NO_SPACE;
 		p->no_space = nla_get_u8(a[THINBLK_A_NO_SPACE]);
@@ -286,6 +297,13 @@ static int tb_pool_cmd(struct genl_info *info, bool with_devices)
 				    "give the low-water mark in bytes or in percent, not both");
 		return -EINVAL;
 	}
+	if (info->attrs[THINBLK_A_MIN_FREE] &&
+	    info->attrs[THINBLK_A_MIN_FREE_PCT]) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[THINBLK_A_MIN_FREE_PCT],
+				    "give the free-space floor in bytes or in percent, not both");
+		return -EINVAL;
+	}
 	return tb_check_admin(info);
 }
 
@@ -318,7 +336,7 @@ static int tb_nl_pool_close(struct sk_buff *skb, struct genl_info *info)
 	int r = tb_pool_cmd(info, false);
 
 	return r ? r : tb_pool_close(tb_str(info, THINBLK_A_POOL_NAME), false,
-				     info->extack);
+				     false, info->extack);
 }
 
 static int tb_nl_pool_destroy(struct sk_buff *skb, struct genl_info *info)
@@ -326,6 +344,7 @@ static int tb_nl_pool_destroy(struct sk_buff *skb, struct genl_info *info)
 	int r = tb_pool_cmd(info, false);
 
 	return r ? r : tb_pool_close(tb_str(info, THINBLK_A_POOL_NAME), true,
+				     nla_get_flag(info->attrs[THINBLK_A_FORCE]),
 				     info->extack);
 }
 

@@ -6,6 +6,7 @@
  */
 #include <linux/ctype.h>
 #include <linux/module.h>
+#include <linux/namei.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
@@ -371,16 +372,102 @@ static struct tb_pool *tb_pool_lookup(const char *name,
 	return pool;
 }
 
-static int tb_open_bdev(struct tb_pool *pool, const char *path,
+/*
+ * The device number of the block device at @path: what says that two paths
+ * (/dev/vdb, a /dev/disk/by-id link, a path relative to the caller's
+ * directory) name one device.
+ */
+static int tb_lookup_dev(const char *pool_name, const char *path, dev_t *dev,
+			 struct netlink_ext_ack *ea)
+{
+	int r = lookup_bdev(path, dev);
+
+	if (r)
+		tb_nl_errmsg(ea, "pool \"%s\": cannot open %s (%s)", pool_name,
+			     path, r == -ENOTBLK ? "not a block device" :
+			     "no such block device");
+	return r;
+}
+
+/* @path with symlinks and a relative start resolved, into @canon. */
+static void tb_canonical_path(const char *path, char *canon)
+{
+	struct path p;
+	char *s = NULL;
+
+	if (!kern_path(path, LOOKUP_FOLLOW, &p)) {
+		s = d_path(&p, canon, THINBLK_PATH_MAX);
+		path_put(&p);
+	}
+	if (IS_ERR_OR_NULL(s))
+		strscpy(canon, path, THINBLK_PATH_MAX);
+	else
+		memmove(canon, s, strlen(s) + 1);
+}
+
+/* The open pool whose data or metadata device is @dev, and which of them. */
+static struct tb_pool *tb_dev_user(dev_t dev, const char **role)
+{
+	struct tb_pool *pool;
+
+	lockdep_assert_held(&tb_pools_mutex);
+	list_for_each_entry(pool, &tb_pools, list) {
+		*role = pool->data_bdev->bd_dev == dev ? "data" :
+			pool->meta_bdev->bd_dev == dev ? "metadata" : NULL;
+		if (*role)
+			return pool;
+	}
+	return NULL;
+}
+
+/*
+ * Open the device at @path for @pool, recording its canonical path in
+ * @canon; refused if another pool uses it.
+ */
+static int tb_open_bdev(struct tb_pool *pool, const char *path, char *canon,
 			struct block_device **bdev, struct netlink_ext_ack *ea)
 {
-	*bdev = blkdev_get_by_path(path, TB_BDEV_MODE, pool);
+	struct tb_pool *user;
+	const char *role;
+	dev_t dev;
+	int r;
+
+	r = tb_lookup_dev(pool->name, path, &dev, ea);
+	if (r)
+		return r;
+	tb_canonical_path(path, canon);
+	user = tb_dev_user(dev, &role);
+	if (user) {
+		tb_nl_errmsg(ea, "pool \"%s\": %s is busy: it is the %s device of pool \"%s\"",
+			     pool->name, canon, role, user->name);
+		return -EBUSY;
+	}
+	*bdev = blkdev_get_by_dev(dev, TB_BDEV_MODE, pool);
 	if (!IS_ERR(*bdev))
 		return 0;
+	r = PTR_ERR(*bdev);
 	tb_nl_errmsg(ea, "pool \"%s\": cannot open %s (%s)", pool->name, path,
-		     PTR_ERR(*bdev) == -EBUSY ? "device busy" :
-		     "no such block device");
-	return PTR_ERR(*bdev);
+		     r == -EBUSY ? "device busy" : "no such block device");
+	return r;
+}
+
+/* Data and metadata must be two devices, however their paths are spelt. */
+static int tb_check_two_devices(const struct tb_pool_params *p,
+				struct netlink_ext_ack *ea)
+{
+	dev_t data, meta;
+	int r;
+
+	r = tb_lookup_dev(p->name, p->data_path, &data, ea);
+	if (!r)
+		r = tb_lookup_dev(p->name, p->meta_path, &meta, ea);
+	if (r)
+		return r;
+	if (data != meta)
+		return 0;
+	tb_nl_errmsg(ea, "pool \"%s\": data device %s and metadata device %s are one device: give two",
+		     p->name, p->data_path, p->meta_path);
+	return -EINVAL;
 }
 
 /* Volumes by name, for lookups that must not walk every volume. */
@@ -414,8 +501,6 @@ static struct tb_pool *tb_pool_alloc(const struct tb_pool_params *p,
 	if (!pool)
 		return ERR_PTR(-ENOMEM);
 	strscpy(pool->name, p->name, sizeof(pool->name));
-	strscpy(pool->data_path, p->data_path, sizeof(pool->data_path));
-	strscpy(pool->meta_path, p->meta_path, sizeof(pool->meta_path));
 	INIT_LIST_HEAD(&pool->volumes);
 	xa_init(&pool->vol_ids);
 	r = rhashtable_init(&pool->vol_names, &tb_vol_names);
@@ -433,11 +518,13 @@ static struct tb_pool *tb_pool_alloc(const struct tb_pool_params *p,
 	INIT_WORK(&pool->reclaim_work, tb_reclaim_work);
 	INIT_DELAYED_WORK(&pool->commit_work, tb_commit_work);
 	INIT_DELAYED_WORK(&pool->nospace_work, tb_nospace_timeout);
-	r = tb_open_bdev(pool, p->data_path, &pool->data_bdev, ea);
+	r = tb_check_two_devices(p, ea);
 	if (!r)
-		r = tb_open_bdev(pool, p->meta_path, &pool->meta_bdev, ea);
-	if (!r && pool->data_bdev == pool->meta_bdev)
-		r = -EINVAL;
+		r = tb_open_bdev(pool, p->data_path, pool->data_path,
+				 &pool->data_bdev, ea);
+	if (!r)
+		r = tb_open_bdev(pool, p->meta_path, pool->meta_path,
+				 &pool->meta_bdev, ea);
 	if (r) {
 		tb_pool_free(pool);
 		return ERR_PTR(r);
@@ -759,6 +846,16 @@ static int tb_apply_settings(struct tb_meta_settings *s, u64 data_bytes,
 	if (p->set & TB_SET_LOW_WATER_PCT)
 		s->low_water = div_u64(data_bytes * p->low_water_pct,
 				       TB_PERCENT);
+	if (p->set & TB_SET_MIN_FREE) {
+		if (p->min_free > data_bytes) {
+			tb_nl_errmsg(ea, "%s: min-free %llu is above the data size %llu",
+				     obj, p->min_free, data_bytes);
+			return -EINVAL;
+		}
+		s->min_free = p->min_free;
+	}
+	if (p->set & TB_SET_MIN_FREE_PCT)
+		s->min_free = div_u64(data_bytes * p->min_free_pct, TB_PERCENT);
 	if (p->set & TB_SET_NO_SPACE)
 		s->no_space = p->no_space;
 	if (p->set & TB_SET_TIMEOUT)
@@ -850,11 +947,16 @@ out:
 	return r;
 }
 
+/* By device number: the paths may be spelt otherwise than at open. */
 static bool tb_pool_same_devices(struct tb_pool *pool,
 				 const struct tb_pool_params *p)
 {
-	return !strcmp(pool->data_path, p->data_path) &&
-	       !strcmp(pool->meta_path, p->meta_path);
+	dev_t data, meta;
+
+	return !lookup_bdev(p->data_path, &data) &&
+	       !lookup_bdev(p->meta_path, &meta) &&
+	       pool->data_bdev->bd_dev == data &&
+	       pool->meta_bdev->bd_dev == meta;
 }
 
 int tb_pool_open(const struct tb_pool_params *p, struct netlink_ext_ack *ea)
@@ -871,8 +973,8 @@ int tb_pool_open(const struct tb_pool_params *p, struct netlink_ext_ack *ea)
 	if (pool) {
 		r = tb_pool_same_devices(pool, p) ? 0 : -EEXIST;
 		if (r)
-			tb_nl_errmsg(ea, "pool \"%s\": already open with other devices",
-				     p->name);
+			tb_nl_errmsg(ea, "pool \"%s\": already open with other devices (data %s, metadata %s)",
+				     p->name, pool->data_path, pool->meta_path);
 		goto out;
 	}
 	pool = tb_pool_alloc(p, ea);
@@ -922,7 +1024,32 @@ static void tb_wipe_superblock(struct block_device *bdev)
 	blkdev_issue_flush(bdev);
 }
 
-int tb_pool_close(const char *name, bool destroy, struct netlink_ext_ack *ea)
+/*
+ * A destroy loses every volume: without force, refuse it while one maps
+ * data (writes finished before are inserted first, so that they count).
+ */
+static int tb_check_destroy(struct tb_pool *pool, struct netlink_ext_ack *ea)
+{
+	struct tb_volume *vol, *first = NULL;
+	unsigned int n = 0;
+
+	tb_io_drain(pool);
+	list_for_each_entry(vol, &pool->volumes, list) {
+		if (!READ_ONCE(vol->mv->mapped))
+			continue;
+		if (!first)
+			first = vol;
+		n++;
+	}
+	if (!first)
+		return 0;
+	tb_nl_errmsg(ea, "pool \"%s\": volume \"%s\" holds data (%u of %u volumes do): destroy with --force to lose them",
+		     pool->name, first->mv->name, n, pool->nr_volumes);
+	return -ENOTEMPTY;
+}
+
+int tb_pool_close(const char *name, bool destroy, bool force,
+		  struct netlink_ext_ack *ea)
 {
 	struct tb_pool *pool;
 	int r;
@@ -930,6 +1057,8 @@ int tb_pool_close(const char *name, bool destroy, struct netlink_ext_ack *ea)
 	mutex_lock(&tb_pools_mutex);
 	pool = tb_pool_lookup(name, ea);
 	r = pool ? 0 : -ENOENT;
+	if (!r && destroy && !force)
+		r = tb_check_destroy(pool, ea);
 	if (!r)
 		r = tb_pool_claim_volumes(pool, ea);
 	if (r)
@@ -1068,6 +1197,7 @@ static void tb_pool_fill_info(struct tb_pool *pool, struct tb_pool_info *info)
 	info->flags = s.flags;
 	info->basesize = s.basesize;
 	info->low_water = s.low_water;
+	info->min_free = s.min_free;
 	info->mode = READ_ONCE(pool->mode);
 	info->data_size = u.data_blocks * pool->block_size;
 	info->data_used = u.data_used * pool->block_size;
@@ -1161,6 +1291,32 @@ static int tb_check_vol_size(const char *pool_name, const char *name,
 	return tb_check_size("size", obj, size, ea);
 }
 
+/*
+ * The pool's floor of free data space (--min-free): below it, no new volume
+ * or snapshot; writes to the ones there go on.  Under tb_pools_mutex, so
+ * two creates cannot both pass it on the same free space.
+ */
+static int tb_check_min_free(struct tb_pool *pool, const char *name,
+			     struct netlink_ext_ack *ea)
+{
+	struct tb_meta_settings s;
+	struct tb_meta_usage u;
+	u64 free_bytes;
+
+	lockdep_assert_held(&tb_pools_mutex);
+	tb_meta_get_settings(pool->meta, &s);
+	if (!s.min_free)
+		return 0;
+	tb_meta_usage(pool->meta, &u);
+	free_bytes = u.data_used < u.data_blocks ?
+		     (u.data_blocks - u.data_used) * pool->block_size : 0;
+	if (free_bytes >= s.min_free)
+		return 0;
+	tb_nl_errmsg(ea, "volume \"%s/%s\": pool \"%s\" has %llu bytes free, below its min-free of %llu: no new volumes or snapshots (free space or grow the pool)",
+		     pool->name, name, pool->name, free_bytes, s.min_free);
+	return -ENOSPC;
+}
+
 /* Checks common to create and snapshot; returns the pool. */
 static struct tb_pool *tb_vol_new_checks(const char *pool_name,
 					 const char *name, u64 size,
@@ -1194,8 +1350,8 @@ static struct tb_pool *tb_vol_new_checks(const char *pool_name,
 			     pool_name, name);
 		return NULL;
 	}
-	*r = 0;
-	return pool;
+	*r = tb_check_min_free(pool, name, ea);
+	return *r ? NULL : pool;
 }
 
 static int tb_vol_make(struct tb_pool *pool, const char *name, u64 size,

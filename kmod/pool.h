@@ -142,6 +142,8 @@ struct tb_pool_params {
 	u64 basesize;
 	u64 low_water;
 	u8 low_water_pct;
+	u64 min_free;
+	u8 min_free_pct;
 	u32 no_space, no_space_timeout, flags;
 	bool force;			/* create: over an existing pool */
 };
@@ -153,12 +155,15 @@ struct tb_pool_params {
 #define TB_SET_NO_SPACE		BIT(4)
 #define TB_SET_TIMEOUT		BIT(5)
 #define TB_SET_FLAGS		BIT(6)
+#define TB_SET_MIN_FREE		BIT(7)
+#define TB_SET_MIN_FREE_PCT	BIT(8)
 
 struct tb_pool_info {
 	char name[THINBLK_NAME_MAX];
 	char data_path[THINBLK_PATH_MAX], meta_path[THINBLK_PATH_MAX];
 	u32 block_size, no_space, no_space_timeout, flags, mode, volumes;
 	u64 data_size, data_used, meta_size, meta_used, basesize, low_water;
+	u64 min_free;
 	u64 transaction;
 	u32 error;		/* positive errno that made the metadata read-only */
 	bool meta_full;		/* out of metadata space (tb_meta_full()) */
@@ -176,7 +181,9 @@ struct tb_vol_info {
 /* Control operations (pool.c); errors carry an extack message. */
 int tb_pool_create(const struct tb_pool_params *p, struct netlink_ext_ack *ea);
 int tb_pool_open(const struct tb_pool_params *p, struct netlink_ext_ack *ea);
-int tb_pool_close(const char *name, bool destroy, struct netlink_ext_ack *ea);
+/* @force: destroy even if volumes map data. */
+int tb_pool_close(const char *name, bool destroy, bool force,
+		  struct netlink_ext_ack *ea);
 int tb_pool_grow(const char *name, struct netlink_ext_ack *ea);
 int tb_pool_set(const struct tb_pool_params *p, struct netlink_ext_ack *ea);
 int tb_pool_get(const char *name, struct tb_pool_info *info,

@@ -31,6 +31,7 @@ static const struct nla_policy reply_policy[THINBLK_A_MAX + 1] = {
 	[THINBLK_A_BASESIZE]		= { .type = NLA_U64 },
 	[THINBLK_A_LOW_WATER]		= { .type = NLA_U64 },
 	[THINBLK_A_LOW_WATER_PCT]	= { .type = NLA_U8 },
+	[THINBLK_A_MIN_FREE]		= { .type = NLA_U64 },
 	[THINBLK_A_NO_SPACE]		= { .type = NLA_U8 },
 	[THINBLK_A_NO_SPACE_TIMEOUT]	= { .type = NLA_U32 },
 	[THINBLK_A_POOL_FLAGS]		= { .type = NLA_U32 },

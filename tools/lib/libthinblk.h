@@ -99,6 +99,7 @@ struct tb_pool_info {
 	uint64_t transaction;
 	uint32_t error;			/* errno that made it read-only, or 0 */
 	uint8_t meta_full;		/* out of metadata space (META_FULL) */
+	uint64_t min_free;		/* bytes: no new volumes below; 0 = none */
 };
 
 /* Which optional fields of struct tb_pool_params are sent. */
@@ -110,6 +111,8 @@ enum tb_pool_param {
 	TB_POOL_NO_SPACE	= 1U << 4,
 	TB_POOL_NO_SPACE_TIMEOUT = 1U << 5,
 	TB_POOL_FLAGS		= 1U << 6,
+	TB_POOL_MIN_FREE	= 1U << 7,
+	TB_POOL_MIN_FREE_PCT	= 1U << 8,
 };
 
 /* Parameters of tb_pool_create() and tb_pool_set(). */
@@ -126,6 +129,8 @@ struct tb_pool_params {
 	uint32_t no_space_timeout;
 	uint32_t flags;			/* create only */
 	bool force;			/* create only: THINBLK_A_FORCE */
+	uint64_t min_free;		/* MIN_FREE and MIN_FREE_PCT exclude */
+	uint8_t min_free_pct;		/* each other */
 };
 
 /*
@@ -149,8 +154,14 @@ int tb_pool_open(struct tb_handle *h, const char *name, const char *data_dev,
 /* tb_pool_close - THINBLK_CMD_POOL_CLOSE.  -EBUSY while a volume is open. */
 int tb_pool_close(struct tb_handle *h, const char *name);
 
-/* tb_pool_destroy - THINBLK_CMD_POOL_DESTROY: close and wipe the superblock. */
+/*
+ * tb_pool_destroy - THINBLK_CMD_POOL_DESTROY: close and wipe the superblock.
+ * -ENOTEMPTY while a volume maps data, -EBUSY while one is open.
+ */
 int tb_pool_destroy(struct tb_handle *h, const char *name);
+
+/* tb_pool_destroy_force - tb_pool_destroy() even if volumes map data. */
+int tb_pool_destroy_force(struct tb_handle *h, const char *name);
 
 /* tb_pool_grow - THINBLK_CMD_POOL_GROW: use all of a grown data device. */
 int tb_pool_grow(struct tb_handle *h, const char *name,
@@ -158,7 +169,8 @@ int tb_pool_grow(struct tb_handle *h, const char *name,
 
 /*
  * tb_pool_set - THINBLK_CMD_POOL_SET with the fields selected by p->set
- * (BASESIZE, LOW_WATER or LOW_WATER_PCT, NO_SPACE, NO_SPACE_TIMEOUT).
+ * (BASESIZE, LOW_WATER or LOW_WATER_PCT, MIN_FREE or MIN_FREE_PCT,
+ * NO_SPACE, NO_SPACE_TIMEOUT).
  */
 int tb_pool_set(struct tb_handle *h, const struct tb_pool_params *p,
 		struct tb_pool_info *out);

@@ -29,6 +29,7 @@ static const struct tb_field pool_fields[] = {
 	POOL_FIELD(transaction,		THINBLK_A_POOL_TRANSACTION,	TB_U64),
 	POOL_FIELD(error,		THINBLK_A_ERRNO,		TB_U32),
 	POOL_FIELD(meta_full,		THINBLK_A_META_FULL,		TB_U8),
+	POOL_FIELD(min_free,		THINBLK_A_MIN_FREE,		TB_U64),
 };
 
 #define PARAM_FIELD(m, a, k, bit) \
@@ -44,6 +45,8 @@ static const struct tb_field param_fields[] = {
 	PARAM_FIELD(no_space_timeout, THINBLK_A_NO_SPACE_TIMEOUT, TB_U32,
 		    TB_POOL_NO_SPACE_TIMEOUT),
 	PARAM_FIELD(flags,	THINBLK_A_POOL_FLAGS,	TB_U32,	TB_POOL_FLAGS),
+	PARAM_FIELD(min_free,	THINBLK_A_MIN_FREE,	TB_U64,	TB_POOL_MIN_FREE),
+	PARAM_FIELD(min_free_pct, THINBLK_A_MIN_FREE_PCT, TB_U8, TB_POOL_MIN_FREE_PCT),
 };
 
 static int parse_pool(struct nlattr **attrs, void *pool)
@@ -162,6 +165,20 @@ int tb_pool_close(struct tb_handle *h, const char *name)
 int tb_pool_destroy(struct tb_handle *h, const char *name)
 {
 	return pool_simple(h, THINBLK_CMD_POOL_DESTROY, name, NULL);
+}
+
+int tb_pool_destroy_force(struct tb_handle *h, const char *name)
+{
+	struct nl_msg *msg = pool_msg(h, THINBLK_CMD_POOL_DESTROY, name, NULL,
+				      NULL);
+
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put_flag(msg, THINBLK_A_FORCE)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	return pool_request(h, msg, NULL);
 }
 
 int tb_pool_grow(struct tb_handle *h, const char *name,

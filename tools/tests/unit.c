@@ -164,6 +164,22 @@ static void test_names(void)
 	CHECK(arg_vol_ref("p0/a/b", &ref, err) == -EINVAL);
 	CHECK(arg_vol_ref("/web", &ref, err) == -EINVAL);
 	CHECK(arg_vol_ref("p0/", &ref, err) == -EINVAL);
+	/* a 64-character pool name is refused whole, not cut to 63 */
+	{
+		char vref[THINBLK_NAME_MAX + 3];
+
+		memset(long_name, 'x', sizeof(long_name));
+		long_name[THINBLK_NAME_MAX - 1] = '\0';
+		snprintf(vref, sizeof(vref), "%s/v", long_name);	/* 63 */
+		CHECK(arg_vol_ref(vref, &ref, err) == 0);
+		CHECK_STR(ref.pool, long_name);
+		long_name[THINBLK_NAME_MAX - 1] = 'x';
+		long_name[THINBLK_NAME_MAX] = '\0';
+		snprintf(vref, sizeof(vref), "%s/v", long_name);	/* 64 */
+		CHECK(arg_vol_ref(vref, &ref, err) == -EINVAL);
+		CHECK(!strncmp(err, "invalid pool name \"xxxx", 23));
+		CHECK(strstr(err, long_name) != NULL);
+	}
 }
 
 static void test_values(void)
@@ -193,6 +209,10 @@ static void test_values(void)
 	CHECK(arg_low_water("100%", &lw, err) == 0 && lw.pct == 100);
 	CHECK(arg_low_water("101%", &lw, err) == -EINVAL);
 	CHECK(arg_low_water("%", &lw, err) == -EINVAL);
+	CHECK(arg_min_free("10%", &lw, err) == 0 && lw.percent && lw.pct == 10);
+	CHECK(arg_min_free("1G", &lw, err) == 0 && !lw.percent && lw.bytes == 1ULL << 30);
+	CHECK(arg_min_free("lots", &lw, err) == -EINVAL);
+	CHECK_STR(err, "invalid min-free \"lots\": use a size or 0-100%");
 
 	CHECK(arg_no_space("error", &ns, err) == 0 && ns.mode == THINBLK_NO_SPACE_ERROR);
 	CHECK(arg_no_space("queue", &ns, err) == 0 && ns.mode == THINBLK_NO_SPACE_QUEUE &&

@@ -49,8 +49,9 @@ int arg_vol_ref(const char *s, struct vol_ref *ref, char *err)
 	if (!slash)
 		return fail(err, "invalid volume \"%s\": use POOL/VOLUME", s);
 	pool_len = (size_t)(slash - s);
-	if (pool_len >= sizeof(ref->pool))
-		pool_len = sizeof(ref->pool) - 1;	/* arg_name() refuses it */
+	if (pool_len >= sizeof(ref->pool))	/* refused whole, never cut */
+		return fail(err, "invalid pool name \"%.*s\": " NAME_RULE,
+			    (int)pool_len, s);
 	memcpy(ref->pool, s, pool_len);
 	ref->pool[pool_len] = '\0';
 	if (arg_name("pool", ref->pool, err) || arg_name("volume", slash + 1, err))
@@ -131,7 +132,9 @@ int arg_uint(const char *what, const char *s, uint32_t min, uint32_t max,
 	return 0;
 }
 
-int arg_low_water(const char *s, struct low_water *lw, char *err)
+/* SIZE or PCT%; what names the value in the message. */
+static int arg_size_or_pct(const char *what, const char *s,
+			   struct low_water *lw, char *err)
 {
 	size_t len = strlen(s);
 	uint32_t pct;
@@ -139,14 +142,24 @@ int arg_low_water(const char *s, struct low_water *lw, char *err)
 	memset(lw, 0, sizeof(*lw));
 	if (len && s[len - 1] == PERCENT_SIGN) {
 		if (parse_uint(s, len - 1, 0, PERCENT_MAX, &pct))
-			return fail(err, "invalid low water \"%s\": use a size or 0-100%%", s);
+			return fail(err, "invalid %s \"%s\": use a size or 0-100%%", what, s);
 		lw->percent = true;
 		lw->pct = (uint8_t)pct;
 		return 0;
 	}
 	if (tb_parse_size(s, &lw->bytes))
-		return fail(err, "invalid low water \"%s\": use a size or 0-100%%", s);
+		return fail(err, "invalid %s \"%s\": use a size or 0-100%%", what, s);
 	return 0;
+}
+
+int arg_low_water(const char *s, struct low_water *lw, char *err)
+{
+	return arg_size_or_pct("low water", s, lw, err);
+}
+
+int arg_min_free(const char *s, struct low_water *lw, char *err)
+{
+	return arg_size_or_pct("min-free", s, lw, err);
 }
 
 int arg_no_space(const char *s, struct no_space *ns, char *err)

@@ -22,7 +22,7 @@ struct vol_ref {
 	char name[THINBLK_NAME_MAX];
 };
 
-/* --low-water SIZE or PCT% */
+/* --low-water SIZE or PCT%, and --min-free */
 struct low_water {
 	bool percent;
 	uint64_t bytes;
@@ -47,6 +47,7 @@ int arg_limit(const char *s, uint64_t *bytes, char *err);
 /* A power of two from THINBLK_BLOCK_SIZE_MIN to _MAX. */
 int arg_block_size(const char *s, uint32_t *bytes, char *err);
 int arg_low_water(const char *s, struct low_water *lw, char *err);
+int arg_min_free(const char *s, struct low_water *lw, char *err);
 int arg_no_space(const char *s, struct no_space *ns, char *err);
 /* A decimal number from min to max; what names it in the message. */
 int arg_uint(const char *what, const char *s, uint32_t min, uint32_t max,

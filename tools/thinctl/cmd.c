@@ -14,6 +14,7 @@
 
 #define SHORT_OPTIONS	"hjq"
 #define REASON_MAX	128
+#define MESSAGE_MAX	1024
 
 const struct err_hint pool_hints[] = {
 	{ ENOENT, "no such pool" },
@@ -35,11 +36,54 @@ static const struct err_hint common_hints[] = {
 	{ 0, NULL },
 };
 
-static void verror(const char *fmt, va_list ap)
+/* The command being run, for the JSON form of its errors (cmd_set_ctx). */
+static struct ctx *error_ctx;
+
+void cmd_set_ctx(struct ctx *ctx)
 {
-	fputs(PROG_NAME ": ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	error_ctx = ctx;
+}
+
+void ctx_subject(struct ctx *ctx, const char *pool, const char *volume)
+{
+	ctx->subject_pool = pool;
+	ctx->subject_volume = volume;
+}
+
+/*
+ * With -j, the first failure also goes to stdout as one JSON object, so
+ * that scripts read the errno and the object instead of the English:
+ * {"error": "...", "errno": N, "object": {"pool": ..., "volume": ...}|null}
+ */
+static void json_error(struct ctx *ctx, int err, const char *msg)
+{
+	if (!ctx || !ctx->json || ctx->error_reported)
+		return;
+	ctx->error_reported = true;
+	fputs("{\"error\":", stdout);
+	json_write_string(stdout, msg);
+	printf(",\"errno\":%d,\"object\":", err);
+	if (!ctx->subject_pool) {
+		fputs("null", stdout);
+	} else {
+		fputs("{\"pool\":", stdout);
+		json_write_string(stdout, ctx->subject_pool);
+		if (ctx->subject_volume) {
+			fputs(",\"volume\":", stdout);
+			json_write_string(stdout, ctx->subject_volume);
+		}
+		fputc('}', stdout);
+	}
+	fputs("}\n", stdout);
+}
+
+static void verror(int err, const char *fmt, va_list ap)
+{
+	char msg[MESSAGE_MAX];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	fprintf(stderr, PROG_NAME ": %s\n", msg);
+	json_error(error_ctx, err, msg);
 }
 
 int cmd_error(const char *fmt, ...)
@@ -47,7 +91,17 @@ int cmd_error(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	verror(fmt, ap);
+	verror(EINVAL, fmt, ap);
+	va_end(ap);
+	return EXIT_FAIL;
+}
+
+int cmd_errno(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror(err, fmt, ap);
 	va_end(ap);
 	return EXIT_FAIL;
 }
@@ -57,7 +111,7 @@ int cmd_usage_error(const struct ctx *ctx, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	verror(fmt, ap);
+	verror(EINVAL, fmt, ap);
 	va_end(ap);
 	if (ctx && ctx->object)
 		fprintf(stderr, "Try '" PROG_NAME " %s --help'.\n", ctx->object->name);
@@ -180,6 +234,8 @@ int cmd_optional_pool(struct ctx *ctx, int argc, char **argv,
 		ctx->status = cmd_error("%s", err);
 		return CMD_STOP;
 	}
+	if (*pool)
+		ctx_subject(ctx, *pool, NULL);
 	return 0;
 }
 
@@ -208,7 +264,7 @@ int cmd_fail(struct ctx *ctx, int err, const char *what,
 
 	err = -err;
 	if (ctx->h && *tb_last_error(ctx->h))
-		return cmd_error("%s", tb_last_error(ctx->h));
+		return cmd_errno(err, "%s", tb_last_error(ctx->h));
 	reason = find_hint(hints, err);
 	if (!reason)
 		reason = find_hint(common_hints, err);
@@ -216,8 +272,8 @@ int cmd_fail(struct ctx *ctx, int err, const char *what,
 		reason = errno_reason(err, buf);
 	attr = ctx->h ? tb_attr_name(tb_last_error_attr(ctx->h)) : NULL;
 	if (attr)
-		return cmd_error("%s: %s (attribute %s)", what, reason, attr);
-	return cmd_error("%s: %s", what, reason);
+		return cmd_errno(err, "%s: %s (attribute %s)", what, reason, attr);
+	return cmd_errno(err, "%s: %s", what, reason);
 }
 
 struct tb_handle *ctx_handle(struct ctx *ctx)
@@ -229,9 +285,9 @@ struct tb_handle *ctx_handle(struct ctx *ctx)
 		return ctx->h;
 	ret = tb_open(&ctx->h);
 	if (ret == -ENOENT)
-		cmd_error("thinblk module not loaded: run modprobe thinblk");
+		cmd_errno(ENOENT, "thinblk module not loaded: run modprobe thinblk");
 	else if (ret)
-		cmd_error("cannot talk to the kernel: %s", errno_reason(-ret, buf));
+		cmd_errno(-ret, "cannot talk to the kernel: %s", errno_reason(-ret, buf));
 	return ret ? NULL : ctx->h;
 }
 
@@ -240,7 +296,7 @@ struct printer *ctx_printer(struct ctx *ctx)
 	if (!ctx->pr)
 		ctx->pr = pr_new(stdout, ctx->json);
 	if (!ctx->pr)
-		cmd_error("out of memory");
+		cmd_errno(ENOMEM, "out of memory");
 	return ctx->pr;
 }
 

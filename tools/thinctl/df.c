@@ -88,8 +88,10 @@ static int get_pools(struct ctx *ctx, const char *name,
 	if (!*pools)
 		return cmd_error("out of memory");
 	ret = tb_pool_get(ctx->h, name, *pools);
-	if (ret)
+	if (ret) {
+		ctx_subject(ctx, name, NULL);
 		return cmd_fail(ctx, ret, what_pool(name, what), pool_hints);
+	}
 	*n = 1;
 	return EXIT_OK;
 }

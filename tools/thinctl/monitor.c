@@ -47,6 +47,8 @@ static void print_event(struct printer *pr, const struct tb_event *ev)
 	pr_string(pr, PR_JSON, NULL, "pool", ev->pool);
 	if (*ev->volume)
 		pr_string(pr, PR_JSON, NULL, "volume", ev->volume);
+	else
+		pr_null(pr, PR_JSON, NULL, "volume");	/* about the pool */
 	if (*ev->origin)
 		pr_string(pr, PR_ANY, "origin", "origin", ev->origin);
 	if (ev->has & TB_EVENT_SIZE)

@@ -271,6 +271,26 @@ static int size_option(struct size_args *a, int opt, const char *arg, char *err)
 	return -EINVAL;
 }
 
+/*
+ * Too much metadata for the format (-E2BIG): say which limit, and the
+ * smallest block size at which the same data and volumes fit, if any.
+ */
+static int metadata_too_big(const struct size_args *a)
+{
+	char max[TB_SIZE_STR_MAX], bs[TB_SIZE_STR_MAX], fit[TB_SIZE_STR_MAX];
+	uint64_t size;
+	uint32_t b;
+
+	tb_format_size(THINBLK_META_MAX_BLOCKS * THINBLK_META_BLOCK_SIZE, max);
+	tb_format_size(a->block_size, bs);
+	for (b = a->block_size * 2; b && b <= THINBLK_BLOCK_SIZE_MAX; b *= 2)
+		if (!tb_metadata_size(a->data_size, b, a->volumes, &size))
+			return cmd_errno(E2BIG, "metadata-size: at %s blocks this needs more than the %s of metadata a pool can have; use --block-size %s or more",
+					 bs, max, tb_format_size(b, fit));
+	return cmd_errno(E2BIG, "metadata-size: this needs more than the %s of metadata a pool can have, even at %s blocks: use fewer volumes or several pools",
+			 max, tb_format_size(THINBLK_BLOCK_SIZE_MAX, fit));
+}
+
 static int metadata_size(struct ctx *ctx, int argc, char **argv)
 {
 	struct size_args a = {
@@ -293,6 +313,8 @@ static int metadata_size(struct ctx *ctx, int argc, char **argv)
 	if (!a.has_data_size)
 		return cmd_usage_error(ctx, "missing --data-size SIZE");
 	ret = tb_metadata_size(a.data_size, a.block_size, a.volumes, &size);
+	if (ret == -E2BIG)
+		return metadata_too_big(&a);
 	if (ret)
 		return offline_fail(ctx, ret, NULL, NULL);
 	pr = ctx_printer(ctx);

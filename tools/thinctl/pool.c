@@ -19,6 +19,7 @@ enum {
 	OPT_NO_ZERO,
 	OPT_NO_DISCARD_PASSDOWN,
 	OPT_FORCE,
+	OPT_MIN_FREE,
 };
 
 #define DEVICE_OPTIONS \
@@ -27,6 +28,7 @@ enum {
 #define POLICY_OPTIONS \
 	{ "basesize", required_argument, NULL, OPT_BASESIZE }, \
 	{ "low-water", required_argument, NULL, OPT_LOW_WATER }, \
+	{ "min-free", required_argument, NULL, OPT_MIN_FREE }, \
 	{ "no-space", required_argument, NULL, OPT_NO_SPACE }
 
 static const struct option create_options[] = {
@@ -50,6 +52,11 @@ static const struct option set_options[] = {
 };
 
 static const struct option no_options[] = {
+	CMD_COMMON_OPTIONS
+};
+
+static const struct option destroy_options[] = {
+	{ "force", no_argument, NULL, OPT_FORCE },
 	CMD_COMMON_OPTIONS
 };
 
@@ -102,6 +109,7 @@ static void print_pool(struct printer *pr, const struct tb_pool_info *p)
 	pr_size(pr, PR_ANY, "BASESIZE", "basesize", p->basesize);
 	pr_uint(pr, PR_ANY, "VOLUMES", "volumes", p->volumes);
 	pr_size(pr, PR_JSON | PR_TEXT, NULL, "low_water", p->low_water);
+	pr_size(pr, PR_JSON | PR_TEXT, NULL, "min_free", p->min_free);
 	pr_string(pr, PR_JSON | PR_TEXT, NULL, "no_space", no_space ? no_space : "unknown");
 	pr_uint(pr, PR_JSON | PR_TEXT, NULL, "no_space_timeout", p->no_space_timeout);
 	pr_string(pr, PR_JSON | PR_TEXT, NULL, "data_device", p->data_dev);
@@ -156,6 +164,19 @@ static int set_low_water(struct tb_pool_params *p, const char *arg, char *err)
 	return 0;
 }
 
+static int set_min_free(struct tb_pool_params *p, const char *arg, char *err)
+{
+	struct low_water mf;
+
+	if (arg_min_free(arg, &mf, err))
+		return -EINVAL;
+	p->set &= ~(unsigned int)(TB_POOL_MIN_FREE | TB_POOL_MIN_FREE_PCT);
+	p->set |= mf.percent ? TB_POOL_MIN_FREE_PCT : TB_POOL_MIN_FREE;
+	p->min_free = mf.bytes;
+	p->min_free_pct = mf.pct;
+	return 0;
+}
+
 static int set_no_space(struct tb_pool_params *p, const char *arg, char *err)
 {
 	struct no_space ns;
@@ -195,6 +216,8 @@ static int pool_option(struct tb_pool_params *p, int opt, const char *arg,
 		return arg_nonzero_size(arg, &p->basesize, err);
 	case OPT_LOW_WATER:
 		return set_low_water(p, arg, err);
+	case OPT_MIN_FREE:
+		return set_min_free(p, arg, err);
 	case OPT_NO_SPACE:
 		return set_no_space(p, arg, err);
 	case OPT_NO_ZERO:
@@ -231,6 +254,7 @@ static int parse_pool_args(struct ctx *ctx, int argc, char **argv,
 	p->name = argv[optind];
 	if (arg_name("pool", p->name, err))
 		goto fail;
+	ctx_subject(ctx, p->name, NULL);
 	if (with_devices && (!p->data_dev || !p->meta_dev)) {
 		ctx->status = cmd_usage_error(ctx, "missing %s",
 					      p->data_dev ? "--metadata DEV" : "--data DEV");
@@ -263,11 +287,11 @@ static int check_signatures(const struct tb_pool_params *p, const char *what)
 	 * given for needing --force.
 	 */
 	if (device_thinblk_pool(p->meta_dev, found, sizeof(found)) == 1)
-		return cmd_error("%s: metadata device %s holds pool \"%s\" (pool open it, or create with --force to format it)",
+		return cmd_errno(EEXIST, "%s: metadata device %s holds pool \"%s\" (pool open it, or create with --force to format it)",
 				 what, p->meta_dev, found);
 	for (i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
 		if (device_signature(devs[i], found, sizeof(found)) == 1)
-			return cmd_error("%s: %s holds %s%s (--force to use it anyway)",
+			return cmd_errno(EEXIST, "%s: %s holds %s%s (--force to use it anyway)",
 					 what, devs[i], found,
 					 devs[i] == p->data_dev ?
 					 ", maybe a volume of an earlier pool" : "");
@@ -334,6 +358,19 @@ static int pool_set(struct ctx *ctx, int argc, char **argv)
  * close, destroy, grow, show: a pool name and nothing else, and the handle.
  * false: the command is over with ctx->status (--help, or an error).
  */
+static bool pool_by_name_opts(struct ctx *ctx, int argc, char **argv,
+			      const struct option *opts,
+			      struct tb_pool_params *p)
+{
+	if (parse_pool_args(ctx, argc, argv, opts, false, p))
+		return false;
+	if (!ctx_handle(ctx)) {
+		ctx->status = EXIT_FAIL;
+		return false;
+	}
+	return true;
+}
+
 static bool pool_by_name(struct ctx *ctx, int argc, char **argv,
 			 const char **name)
 {
@@ -370,13 +407,14 @@ static int pool_close(struct ctx *ctx, int argc, char **argv)
 
 static int pool_destroy(struct ctx *ctx, int argc, char **argv)
 {
-	const char *name;
+	struct tb_pool_params p;
 	int ret;
 
-	if (!pool_by_name(ctx, argc, argv, &name))
+	if (!pool_by_name_opts(ctx, argc, argv, destroy_options, &p))
 		return ctx->status;
-	ret = tb_pool_destroy(ctx->h, name);
-	return ret ? pool_fail(ctx, ret, name) : EXIT_OK;
+	ret = p.force ? tb_pool_destroy_force(ctx->h, p.name) :
+			tb_pool_destroy(ctx->h, p.name);
+	return ret ? pool_fail(ctx, ret, p.name) : EXIT_OK;
 }
 
 static int pool_grow(struct ctx *ctx, int argc, char **argv)
@@ -464,23 +502,29 @@ static int pool_list(struct ctx *ctx, int argc, char **argv)
 #define POLICY_HELP \
 	"  --basesize SIZE         size of a new volume without --size (10G)\n" \
 	"  --low-water SIZE|PCT%   raise a low-water event below this free space\n" \
+	"  --min-free SIZE|PCT%    refuse new volumes and snapshots below this\n" \
+	"                          free space (writes go on; 0: no floor)\n" \
 	"  --no-space error|queue[:SECONDS]\n" \
 	"                          out of data space: fail writes, or hold them\n"
 
 const struct verb pool_verbs[] = {
 	{ "create", NULL, pool_create,
 	  "POOL --data DEV --metadata DEV [--block-size SIZE] [--basesize SIZE]\n"
-	  "        [--low-water SIZE|PCT%] [--no-space error|queue[:SECONDS]] [--no-zero]\n"
+	  "        [--low-water SIZE|PCT%] [--min-free SIZE|PCT%]\n"
+	  "        [--no-space error|queue[:SECONDS]] [--no-zero]\n"
 	  "        [--no-discard-passdown] [--force]", CREATE_HELP },
 	{ "open", NULL, pool_open, "POOL --data DEV --metadata DEV",
-	  "  Opens a pool from its metadata; succeeds if it is open already.\n" },
+	  "  Opens a pool from its metadata; succeeds if it is open already with\n"
+	  "  the same devices (by device number: any path to them will do).\n" },
 	{ "close", NULL, pool_close, "POOL", NULL },
-	{ "destroy", NULL, pool_destroy, "POOL",
-	  "  Closes the pool and wipes its superblock: every volume is lost.\n" },
+	{ "destroy", NULL, pool_destroy, "POOL [--force]",
+	  "  Closes the pool and wipes its superblock: every volume is lost.\n"
+	  "  --force                 destroy it even if volumes hold data\n" },
 	{ "grow", NULL, pool_grow, "POOL",
 	  "  Uses all of the data device after it grew.\n" },
 	{ "set", NULL, pool_set,
-	  "POOL [--basesize SIZE] [--low-water SIZE|PCT%] [--no-space error|queue[:SECONDS]]",
+	  "POOL [--basesize SIZE] [--low-water SIZE|PCT%] [--min-free SIZE|PCT%]\n"
+	  "        [--no-space error|queue[:SECONDS]]",
 	  POLICY_HELP },
 	{ "list", "ls", pool_list, "", NULL },
 	{ "show", NULL, pool_show, "POOL", NULL },

@@ -64,15 +64,19 @@ static int collect_arg(struct ctx *ctx, const char *arg, struct sample *s)
 		if (arg_vol_ref(arg, &ref, err))
 			return cmd_error("%s", err);
 		ret = tb_vol_stats_get(ctx->h, ref.pool, ref.name, &one);
-		if (ret)
+		if (ret) {
+			ctx_subject(ctx, ref.pool, ref.name);
 			return cmd_fail(ctx, ret, what_vol(ref.pool, ref.name, what), vol_hints);
+		}
 		ret = sample_append(s, &one, 1);
 	} else {
 		if (arg_name("pool", arg, err))
 			return cmd_error("%s", err);
 		ret = tb_vol_stats_list(ctx->h, arg, &list, &n);
-		if (ret)
+		if (ret) {
+			ctx_subject(ctx, arg, NULL);
 			return cmd_fail(ctx, ret, what_pool(arg, what), pool_hints);
+		}
 		ret = sample_append(s, list, n);
 		free(list);
 	}

@@ -112,13 +112,42 @@ static int parse_global(struct ctx *ctx, int argc, char **argv)
 }
 
 /*
+ * -j and -q between OBJECT and VERB ("thinctl pool -j show p0"): options may
+ * stand anywhere after OBJECT.  Takes them out of argv; returns the new argc.
+ */
+static int take_common_options(struct ctx *ctx, int argc, char **argv)
+{
+	while (argc >= 2 && argv[1][0] == '-') {
+		const char *o = argv[1];
+
+		if (!strcmp(o, "--json")) {
+			ctx->json = true;
+		} else if (!strcmp(o, "--quiet")) {
+			ctx->quiet = true;
+		} else if (o[1] && o[1] != '-' && strspn(o + 1, "jq") == strlen(o + 1)) {
+			ctx->json |= !!strchr(o, 'j');
+			ctx->quiet |= !!strchr(o, 'q');
+		} else {
+			break;
+		}
+		memmove(&argv[1], &argv[2], (size_t)(argc - 1) * sizeof(*argv));
+		argc--;
+	}
+	return argc;
+}
+
+/*
  * Runs the verb named by argv[0] (an object without verbs gets its own name
  * there); with no verb, the object's default one or its help.
  */
 static int dispatch(struct ctx *ctx, int argc, char **argv)
 {
 	const struct object *object = ctx->object;
-	bool no_verb = argc < 2 || argv[1][0] == '-';
+	bool no_verb;
+
+	if (object->verbs[0].name)
+		argc = take_common_options(ctx, argc, argv);
+	no_verb = argc < 2 || argv[1][0] == '-';
 
 	if (!object->verbs[0].name) {
 		ctx->verb = &object->verbs[0];
@@ -155,6 +184,7 @@ int main(int argc, char **argv)
 	int status;
 
 	opterr = 0;
+	cmd_set_ctx(&ctx);
 	status = parse_global(&ctx, argc, argv);
 	if (status >= 0)
 		return finish(&ctx, status);

@@ -50,6 +50,9 @@ struct ctx {
 	struct printer *pr;		/* made by ctx_printer() */
 	struct tb_handle *h;		/* opened by ctx_handle() */
 	int status;			/* exit status once cmd_getopt() stops */
+	/* What the command is about, for -j errors (ctx_subject()); or NULL */
+	const char *subject_pool, *subject_volume;
+	bool error_reported;		/* the -j error object is out */
 };
 
 /* The subcommand groups, one file each. */
@@ -103,8 +106,19 @@ int cmd_plain_args(struct ctx *ctx, int argc, char **argv,
 int cmd_optional_pool(struct ctx *ctx, int argc, char **argv,
 		      const char **pool);
 
-/* "thinctl: " + message on stderr; returns EXIT_FAIL. */
+/*
+ * "thinctl: " + message on stderr; returns EXIT_FAIL.  With -j the first
+ * error of a command is also printed on stdout as a JSON object with the
+ * message, an errno (EINVAL for cmd_error(), err for cmd_errno()) and the
+ * command's subject (ctx_subject()).
+ */
 int cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int cmd_errno(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The context whose -j and subject errors use; main() sets it. */
+void cmd_set_ctx(struct ctx *ctx);
+/* The pool (and volume, or NULL) the command is about. */
+void ctx_subject(struct ctx *ctx, const char *pool, const char *volume);
 
 /*
  * device_signature - does the device at path hold a filesystem, LVM, RAID

@@ -313,6 +313,8 @@ static int parse_vol_args(struct ctx *ctx, int argc, char **argv,
 		return CMD_STOP;
 	if (syn->min && arg_vol_ref(argv[optind], &a->ref, err))
 		goto fail;
+	if (syn->min)
+		ctx_subject(ctx, a->ref.pool, a->ref.name);
 	if (syn->max > 1 && second_arg(syn, argv[optind + 1], a, err))
 		goto fail;
 	if (syn->needs_limit && !a->has_limit) {

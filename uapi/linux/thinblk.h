@@ -33,12 +33,16 @@
  *        opt BASESIZE (u64, default THINBLK_BASESIZE_DEFAULT, multiple of 512,
  *            at most THINBLK_VOL_SIZE_MAX)
  *        opt LOW_WATER (u64 bytes of free data space) or LOW_WATER_PCT (u8)
+ *        opt MIN_FREE (u64 bytes of free data space) or MIN_FREE_PCT (u8):
+ *            the floor under which VOL_CREATE and VOL_SNAPSHOT are refused
+ *            (ENOSPC); writes to existing volumes go on.  0: no floor
  *        opt NO_SPACE (u8, enum thinblk_no_space), NO_SPACE_TIMEOUT (u32 s)
  *        opt POOL_FLAGS (u32, THINBLK_POOL_F_*)
  *   out: the pool, as POOL_GET
  *   err: EEXIST pool name in use, or (without FORCE) the metadata device
  *        holds a pool (the message names it: open it instead); EBUSY device
- *        in use; EINVAL bad value
+ *        in use (the message names the pool using it); EINVAL bad value,
+ *        DATA_DEV and META_DEV one device
  *        (also a name that is not a valid name, see above); ENOSPC
  *        metadata device too small; EFBIG data device of more than
  *        THINBLK_DATA_BLOCKS_MAX blocks (the message names a block size
@@ -47,14 +51,19 @@
  * THINBLK_CMD_POOL_OPEN   (reads existing metadata; every volume comes back)
  *   in:  req POOL_NAME, DATA_DEV, META_DEV
  *   out: the pool, as POOL_GET.  Opening an already open pool with the same
- *        devices succeeds (idempotent, for startup scripts).
+ *        devices succeeds (idempotent, for startup scripts).  "The same" is
+ *        by device number: /dev/vdb, a /dev/disk/by-id link to it and a
+ *        path relative to the caller's directory are one device.
  *   err: EUCLEAN/EIO metadata damaged (the message names the block);
- *        EINVAL not a thinblk metadata device, or an invalid name; EEXIST
- *        name open with other devices
+ *        EINVAL not a thinblk metadata device, an invalid name, or DATA_DEV
+ *        and META_DEV one device; EEXIST name open with other devices;
+ *        EBUSY a device used by another pool (the message names it)
  *
  * THINBLK_CMD_POOL_CLOSE  in: req POOL_NAME.  err: EBUSY a volume is open
- * THINBLK_CMD_POOL_DESTROY in: req POOL_NAME.  Closes the pool and wipes its
- *        superblock.  err: EBUSY a volume is open
+ * THINBLK_CMD_POOL_DESTROY in: req POOL_NAME; opt FORCE (flag).  Closes the
+ *        pool and wipes its superblock.  err: EBUSY a volume is open;
+ *        ENOTEMPTY (without FORCE) a volume maps data (the message names
+ *        one and counts them); nothing is changed then
  * THINBLK_CMD_POOL_GROW   in: req POOL_NAME.  Uses all of the data device
  *        and of the metadata device after they grew (the metadata up to
  *        THINBLK_META_MAX_BLOCKS; the kernel log says when the device has
@@ -64,13 +73,13 @@
  *        it was)
  *
  * THINBLK_CMD_POOL_SET
- *   in:  req POOL_NAME; opt BASESIZE, LOW_WATER or LOW_WATER_PCT, NO_SPACE,
- *        NO_SPACE_TIMEOUT
+ *   in:  req POOL_NAME; opt BASESIZE, LOW_WATER or LOW_WATER_PCT, MIN_FREE
+ *        or MIN_FREE_PCT, NO_SPACE, NO_SPACE_TIMEOUT
  *   out: the pool
  *
  * THINBLK_CMD_POOL_GET  (doit with POOL_NAME, or dump of all pools)
  *   out: POOL_NAME, DATA_DEV, META_DEV, BLOCK_SIZE, DATA_SIZE, DATA_USED,
- *        META_SIZE, META_USED, BASESIZE, LOW_WATER, NO_SPACE,
+ *        META_SIZE, META_USED, BASESIZE, LOW_WATER, MIN_FREE, NO_SPACE,
  *        NO_SPACE_TIMEOUT, POOL_FLAGS, POOL_MODE (u8, enum thinblk_pool_mode),
  *        POOL_VOLUMES (u32), POOL_TRANSACTION (u64), META_FULL (u8, 1 when
  *        out of metadata space: writes needing a new block, discards,
@@ -86,7 +95,8 @@
  *        smaller than basesize is refused), VOL_LIMIT
  *   out: the volume, as VOL_GET (VOL_DEVICE is the block device node)
  *   err: EEXIST name in use; EINVAL size below basesize or above
- *        THINBLK_VOL_SIZE_MAX; ENOENT no such pool
+ *        THINBLK_VOL_SIZE_MAX; ENOENT no such pool; ENOSPC free data space
+ *        below the pool's MIN_FREE (also for VOL_SNAPSHOT)
  *
  * THINBLK_CMD_VOL_SNAPSHOT  (of a volume or a snapshot; origin stays online)
  *   in:  req POOL_NAME, VOL_ORIGIN (existing), VOL_NAME (new);
@@ -120,9 +130,11 @@
  * would take a volume past its limit fails with ENOSPC (BLK_STS_NOSPC) for
  * that volume only; the limit counts blocks the volume allocated (new blocks
  * and copies breaking sharing) and still holds.  LOW_WATER_PCT is converted
- * to bytes when set (POOL_GET reports bytes; re-set it after a grow).
- * VOL_ORIGIN is absent once the origin has been deleted.  DATA_DEV and
- * META_DEV are reported as given at create/open.  The events group is open to
+ * to bytes when set (POOL_GET reports bytes; re-set it after a grow), and so
+ * is MIN_FREE_PCT.  VOL_ORIGIN is absent once the origin has been deleted.
+ * POOL_GET reports DATA_DEV and META_DEV as canonical paths (symlinks and
+ * relative paths resolved when the pool was created or opened), not as
+ * given.  The events group is open to
  * every user: events carry names and sizes, no data.
  *
  * Events (multicast group THINBLK_MCGRP_EVENTS)
@@ -247,6 +259,8 @@ enum thinblk_attr {
 	THINBLK_A_PAD,
 	THINBLK_A_FORCE,		/* flag: override a safety check */
 	THINBLK_A_META_FULL,		/* u8, 0 or 1 (POOL_GET only) */
+	THINBLK_A_MIN_FREE,		/* u64 bytes free, 0 = no floor */
+	THINBLK_A_MIN_FREE_PCT,		/* u8, 0..100, of the data size */
 	__THINBLK_A_MAX
 };
 #define THINBLK_A_MAX (__THINBLK_A_MAX - 1)
@@ -411,6 +425,12 @@ struct thinblk_disk_superblock {
 	struct thinblk_disk_root volumes;
 	char name[THINBLK_NAME_MAX];	/* pool name at creation */
 	__u8 msm_slot[THINBLK_SB_SLOT_BYTES]; /* bit i: slot of refcount block i */
+	/*
+	 * Bytes of free data space under which no volume is created; 0 (and
+	 * in a superblock written before it existed: the rest of the block
+	 * is zero) means none.  Code that does not know it drops it.
+	 */
+	__le64 min_free;
 } __attribute__((packed));
 
 #endif /* _UAPI_LINUX_THINBLK_H */

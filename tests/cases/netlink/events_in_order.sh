@@ -30,3 +30,6 @@ case "$t" in
 [0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9].[0-9][0-9][0-9]Z) ;;
 *) fail "event time '$t' is not RFC 3339 UTC with milliseconds" ;;
 esac
+# every event has a "volume" key: null for the pool's own (thinctl(8))
+expect_eq "$(jq -c 'select(.type=="pool-created" or .type=="low-water") | [has("volume"), .volume]' /tmp/ev.json | tr '\n' ' ')" \
+	"[true,null] [true,null] " "volume key of pool events"

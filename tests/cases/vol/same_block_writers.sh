@@ -41,7 +41,7 @@ for zero in --no-zero ""; do
 	expect_ok thinctl pool open p0 --data /dev/mapper/sdata --metadata /dev/ram1
 	v=$(thinctl -j vol show p0/v | jq -r .device)
 	fio_pieces "$v" --verify_only
-	expect_ok thinctl pool destroy p0
+	expect_ok thinctl pool destroy p0 --force
 	dd if=/dev/zero of=/dev/ram1 bs=1M count=1 2>/dev/null
 done
 dmsetup remove sdata || fail "dmsetup remove sdata"

@@ -910,10 +910,12 @@ static blk_status_t tb_provision_write(struct tb_volume *vol, struct bio *bio,
 
 	if (r == -EEXIST)
 		return errno_to_blk_status(tb_write_sync(vol, bio, old));
-	if (r == -ENOSPC && !tb_meta_full(pool->meta)) {
+	if (r == -ENOSPC) {		/* the data device is full */
 		tb_pool_no_space(pool, bio);
 		return BLK_STS_AGAIN;	/* queued or failed by the pool */
 	}
+	if (r == -ENOBUFS)		/* the metadata space is */
+		r = -ENOSPC;
 	if (r)
 		return tb_metadata_error(pool, r);
 	r = tb_prepare_block(pool, bio, old, new);
@@ -956,7 +958,8 @@ static blk_status_t tb_provision(struct tb_volume *vol, struct bio *bio)
 	 * unshared in this transaction wait for its commit, or blocks a commit
 	 * freed for their release: commit (or wait for that one), try again.
 	 */
-	if ((r == -ENOSPC || (r == -EDQUOT && old != U64_MAX)) &&
+	if ((r == -ENOSPC || r == -ENOBUFS ||
+	     (r == -EDQUOT && old != U64_MAX)) &&
 	    (tb_meta_needs_commit(pool->meta) ||
 	     tb_meta_release_pending(pool->meta))) {
 		tb_io_exit(pool, epoch);

@@ -1605,9 +1605,13 @@ int tb_meta_provision(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 		if (!promised)
 			r = -EWOULDBLOCK;
 	}
-	/* refused here, before its data is written, rather than at the insert */
-	if (!r && can_block)
-		r = tb_mapping_room(m, v, vblock, shared);
+	/*
+	 * Refused here, before its data is written, rather than at the insert;
+	 * told apart from a full data device under the lock (tb_meta_full()
+	 * read later may already have changed).
+	 */
+	if (!r && can_block && tb_mapping_room(m, v, vblock, shared))
+		r = -ENOBUFS;
 	if (!r && tb_over_limit(m, v))
 		r = -EDQUOT;
 	if (!r)

@@ -209,6 +209,9 @@ bool tb_meta_lookup_cached(struct tb_mvol *v, u64 vblock, u64 *dblock,
  * the write is acknowledged (@acked), is charged to the metadata space now.
  * -EEXIST: @vblock is mapped to *@old and exclusive now (the sharing rule's
  * commit came since the caller's lookup): write it there in place.
+ * -ENOSPC: no free data block; -ENOBUFS: no metadata space for the insert
+ * (refused before anything changed, as tb_meta_full() says); -EDQUOT: over
+ * @v's limit.
  */
 int tb_meta_provision(struct tb_meta *m, struct tb_mvol *v, u64 vblock,
 		      bool can_block, u64 *dblock, u64 *old);

@@ -389,20 +389,27 @@ static int tb_lookup_dev(const char *pool_name, const char *path, dev_t *dev,
 	return r;
 }
 
-/* @path with symlinks and a relative start resolved, into @canon. */
-static void tb_canonical_path(const char *path, char *canon)
+/*
+ * @path with symlinks and a relative start resolved, into @canon, if that
+ * still names @bdev (a link may change meanwhile); else the kernel's name.
+ */
+static void tb_canonical_path(const char *path, struct block_device *bdev,
+			      char *canon)
 {
 	struct path p;
 	char *s = NULL;
+	dev_t dev;
 
 	if (!kern_path(path, LOOKUP_FOLLOW, &p)) {
 		s = d_path(&p, canon, THINBLK_PATH_MAX);
 		path_put(&p);
 	}
-	if (IS_ERR_OR_NULL(s))
-		strscpy(canon, path, THINBLK_PATH_MAX);
-	else
+	if (!IS_ERR_OR_NULL(s)) {
 		memmove(canon, s, strlen(s) + 1);
+		if (!lookup_bdev(canon, &dev) && dev == bdev->bd_dev)
+			return;
+	}
+	snprintf(canon, THINBLK_PATH_MAX, "/dev/%pg", bdev);
 }
 
 /* The open pool whose data or metadata device is @dev, and which of them. */
@@ -422,7 +429,9 @@ static struct tb_pool *tb_dev_user(dev_t dev, const char **role)
 
 /*
  * Open the device at @path for @pool, recording its canonical path in
- * @canon; refused if another pool uses it.
+ * @canon; refused if another pool uses it, or if it is read-only (opening by
+ * device number does not check that, and a write to it would only be
+ * warned about).
  */
 static int tb_open_bdev(struct tb_pool *pool, const char *path, char *canon,
 			struct block_device **bdev, struct netlink_ext_ack *ea)
@@ -435,38 +444,46 @@ static int tb_open_bdev(struct tb_pool *pool, const char *path, char *canon,
 	r = tb_lookup_dev(pool->name, path, &dev, ea);
 	if (r)
 		return r;
-	tb_canonical_path(path, canon);
 	user = tb_dev_user(dev, &role);
 	if (user) {
 		tb_nl_errmsg(ea, "pool \"%s\": %s is busy: it is the %s device of pool \"%s\"",
-			     pool->name, canon, role, user->name);
+			     pool->name, *role == 'd' ? user->data_path :
+			     user->meta_path, role, user->name);
 		return -EBUSY;
 	}
 	*bdev = blkdev_get_by_dev(dev, TB_BDEV_MODE, pool);
-	if (!IS_ERR(*bdev))
-		return 0;
-	r = PTR_ERR(*bdev);
-	tb_nl_errmsg(ea, "pool \"%s\": cannot open %s (%s)", pool->name, path,
-		     r == -EBUSY ? "device busy" : "no such block device");
-	return r;
+	if (IS_ERR(*bdev)) {
+		r = PTR_ERR(*bdev);
+		*bdev = NULL;
+		tb_nl_errmsg(ea, "pool \"%s\": cannot open %s (%s)", pool->name,
+			     path, r == -EBUSY ? "device busy" :
+			     "no such block device");
+		return r;
+	}
+	if (bdev_read_only(*bdev)) {
+		blkdev_put(*bdev, TB_BDEV_MODE);
+		*bdev = NULL;
+		tb_nl_errmsg(ea, "pool \"%s\": cannot open %s (read-only device)",
+			     pool->name, path);
+		return -EACCES;
+	}
+	tb_canonical_path(path, *bdev, canon);
+	return 0;
 }
 
-/* Data and metadata must be two devices, however their paths are spelt. */
-static int tb_check_two_devices(const struct tb_pool_params *p,
+/*
+ * Data and metadata must be two devices, however their paths are spelt:
+ * decided on the devices opened (the same holder may open one twice), not
+ * on a lookup of the paths that a link changed since.
+ */
+static int tb_check_two_devices(struct tb_pool *pool,
+				const struct tb_pool_params *p,
 				struct netlink_ext_ack *ea)
 {
-	dev_t data, meta;
-	int r;
-
-	r = tb_lookup_dev(p->name, p->data_path, &data, ea);
-	if (!r)
-		r = tb_lookup_dev(p->name, p->meta_path, &meta, ea);
-	if (r)
-		return r;
-	if (data != meta)
+	if (pool->data_bdev->bd_dev != pool->meta_bdev->bd_dev)
 		return 0;
 	tb_nl_errmsg(ea, "pool \"%s\": data device %s and metadata device %s are one device: give two",
-		     p->name, p->data_path, p->meta_path);
+		     pool->name, p->data_path, p->meta_path);
 	return -EINVAL;
 }
 
@@ -518,13 +535,13 @@ static struct tb_pool *tb_pool_alloc(const struct tb_pool_params *p,
 	INIT_WORK(&pool->reclaim_work, tb_reclaim_work);
 	INIT_DELAYED_WORK(&pool->commit_work, tb_commit_work);
 	INIT_DELAYED_WORK(&pool->nospace_work, tb_nospace_timeout);
-	r = tb_check_two_devices(p, ea);
-	if (!r)
-		r = tb_open_bdev(pool, p->data_path, pool->data_path,
-				 &pool->data_bdev, ea);
+	r = tb_open_bdev(pool, p->data_path, pool->data_path,
+			 &pool->data_bdev, ea);
 	if (!r)
 		r = tb_open_bdev(pool, p->meta_path, pool->meta_path,
 				 &pool->meta_bdev, ea);
+	if (!r)
+		r = tb_check_two_devices(pool, p, ea);
 	if (r) {
 		tb_pool_free(pool);
 		return ERR_PTR(r);
@@ -659,6 +676,21 @@ static int tb_activate_one(void *arg, struct tb_mvol *mv)
 }
 
 /* Refuse if any volume is open; else mark them all dying. */
+/* The volumes before @upto (NULL: all) may be opened again. */
+static void tb_pool_unclaim_volumes(struct tb_pool *pool,
+				    struct tb_volume *upto)
+{
+	struct tb_volume *vol;
+
+	list_for_each_entry(vol, &pool->volumes, list) {
+		if (vol == upto)
+			break;
+		mutex_lock(&vol->open_mutex);
+		vol->dying = false;
+		mutex_unlock(&vol->open_mutex);
+	}
+}
+
 static int tb_pool_claim_volumes(struct tb_pool *pool,
 				 struct netlink_ext_ack *ea)
 {
@@ -676,13 +708,7 @@ static int tb_pool_claim_volumes(struct tb_pool *pool,
 	}
 	if (!busy)
 		return 0;
-	list_for_each_entry(vol, &pool->volumes, list) {
-		if (vol == busy)
-			break;
-		mutex_lock(&vol->open_mutex);
-		vol->dying = false;
-		mutex_unlock(&vol->open_mutex);
-	}
+	tb_pool_unclaim_volumes(pool, busy);
 	tb_nl_errmsg(ea, "pool \"%s\": volume \"%s\" is open", pool->name,
 		     busy->mv->name);
 	return -EBUSY;
@@ -1026,16 +1052,22 @@ static void tb_wipe_superblock(struct block_device *bdev)
 
 /*
  * A destroy loses every volume: without force, refuse it while one maps
- * data (writes finished before are inserted first, so that they count).
+ * data.  Called with the volumes claimed (none can be opened and written
+ * any more); writes finished before are inserted first, so that they count,
+ * and one that could not be inserted (read-only pool) holds data too.
  */
 static int tb_check_destroy(struct tb_pool *pool, struct netlink_ext_ack *ea)
 {
 	struct tb_volume *vol, *first = NULL;
 	unsigned int n = 0;
 
-	tb_io_drain(pool);
+	if (tb_io_drain(pool)) {
+		tb_nl_errmsg(ea, "pool \"%s\": writes to its volumes could not be recorded (pool is read-only): destroy with --force to lose them",
+			     pool->name);
+		return -ENOTEMPTY;
+	}
 	list_for_each_entry(vol, &pool->volumes, list) {
-		if (!READ_ONCE(vol->mv->mapped))
+		if (!READ_ONCE(vol->mv->mapped) && xa_empty(&vol->prov))
 			continue;
 		if (!first)
 			first = vol;
@@ -1057,10 +1089,13 @@ int tb_pool_close(const char *name, bool destroy, bool force,
 	mutex_lock(&tb_pools_mutex);
 	pool = tb_pool_lookup(name, ea);
 	r = pool ? 0 : -ENOENT;
-	if (!r && destroy && !force)
-		r = tb_check_destroy(pool, ea);
 	if (!r)
 		r = tb_pool_claim_volumes(pool, ea);
+	if (!r && destroy && !force) {
+		r = tb_check_destroy(pool, ea);
+		if (r)
+			tb_pool_unclaim_volumes(pool, NULL);
+	}
 	if (r)
 		goto out;
 	list_del(&pool->list);

@@ -1,5 +1,5 @@
 #!/bin/sh
-# desc: pool open/create tell devices by number, not path spelling: /dev/ramN, a /dev/disk/by-id link and a relative path are one device (open is idempotent across them, the canonical path is shown); one device as data and metadata, or a device of another open pool, is refused naming what it is
+# desc: pool open/create tell devices by number, not path spelling: /dev/ramN, a /dev/disk/by-id link and a relative path are one device (open is idempotent across them, the canonical path is shown); one device as data and metadata, or a device of another open pool, is refused naming what it is; a read-only device is refused
 # needs: thinctl
 . /tests/lib/guest.sh
 . /tests/lib/thinblk.sh
@@ -59,3 +59,16 @@ expect_ok thinctl pool close p0
 expect_ok thinctl pool open p0 --data /dev/disk/by-id/tb-data0 --metadata /tmp/meta-link
 expect_eq "$(tb_field 'pool show p0' .metadata_device)" /dev/ram1 "metadata device after reopen"
 expect_ok thinctl pool close p0
+# A read-only device is refused (opened by number, the block layer would only
+# warn about the writes): nothing created, the device untouched.
+expect_ok blockdev --setro /dev/ram3
+sum=$(md5sum < /dev/ram3)
+run_capture thinctl pool create p1 --data /dev/ram2 --metadata /dev/ram3 --force
+expect_eq "$RC" 1 "create on a read-only metadata device: exit status"
+case $ERR in
+*"pool \"p1\": cannot open /dev/ram3 (read-only device)"*) ;;
+*) fail "create on a read-only metadata device said: $ERR" ;;
+esac
+expect_eq "$(tb_field 'pool list' length)" 0 "pools after the read-only refusal"
+expect_eq "$(md5sum < /dev/ram3)" "$sum" "read-only device after the refusal"
+expect_ok blockdev --setrw /dev/ram3

@@ -267,13 +267,14 @@ run_helper "# docker's pool
 METADATA='/dev/vg/meta'
 BASESIZE=10G
 	LOW_WATER=10%
+MIN_FREE = '5%'
 NO_SPACE=\$(touch $scratch/pwned)
 DEVICE_TIMEOUT=5" docker check
 expect "check: exit $rc: $out" test "$rc" = 0
 expect "a \$(command) in the configuration ran" test ! -e "$scratch/pwned"
 cat >"$scratch/want" <<EOF
 $THINCTL pool open docker --data '/dev/disk/by-id/data disk' --metadata /dev/vg/meta
-$THINCTL pool set docker --basesize 10G --low-water 10% --no-space '\$(touch $scratch/pwned)'
+$THINCTL pool set docker --basesize 10G --low-water 10% --min-free 5% --no-space '\$(touch $scratch/pwned)'
 EOF
 echo "$out" >"$scratch/got"
 same "$scratch/want" "$scratch/got" "thinblk-pool check printed"
@@ -322,6 +323,14 @@ pool close docker"
 	expect "stop of a closed pool: exit $rc: $out" test "$rc" = 0
 	expect "stop of a closed pool: calls were: $(cat "$state/calls")" \
 		test "$(calls)" = "-q pool show docker"
+
+	# MIN_FREE= is thinctl pool set --min-free
+	run_helper "${devs}MIN_FREE=2G" docker start
+	expect "start with MIN_FREE: exit $rc: $out" test "$rc" = 0
+	expect "start with MIN_FREE: calls were: $(cat "$state/calls")" test "$(calls)" = "-q pool show docker
+pool open docker --data $scratch/dev/data --metadata $scratch/dev/meta
+pool set docker --min-free 2G"
+	: >"$state/open"
 
 	# properties refused: the pool it opened is closed again, exit 1
 	touch "$state/fail-set"

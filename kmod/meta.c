@@ -995,7 +995,8 @@ static int tb_check_vol_record(struct tb_meta *m, u64 id,
 		       id, m->next_id);
 		return -EUCLEAN;
 	}
-	if (flags != THINBLK_VOL_F_LIVE && flags != THINBLK_VOL_F_DELETING) {
+	if (flags != THINBLK_VOL_F_LIVE && flags != THINBLK_VOL_F_DELETING &&
+	    flags != (THINBLK_VOL_F_LIVE | THINBLK_VOL_F_DEFERRED_DELETE)) {
 		pr_err("thinblk: volume %llu: bad flags %#x\n", id, flags);
 		return -EUCLEAN;
 	}
@@ -1334,15 +1335,59 @@ int tb_meta_set_vol_limit(struct tb_meta *m, struct tb_mvol *v, u64 limit)
 	return r;
 }
 
-int tb_meta_delete_vol(struct tb_meta *m, struct tb_mvol *v)
+int tb_meta_defer_delete_vol(struct tb_meta *m, struct tb_mvol *v)
 {
+	int r;
+
 	tb_lock(m);
+	r = tb_writable(m);
+	if (!r)
+		r = tb_ordinary_room(m, 0);
+	if (!r) {
+		v->flags |= THINBLK_VOL_F_DEFERRED_DELETE;
+		tb_vol_dirty(m, v);
+	}
+	tb_unlock(m);
+	return r;
+}
+
+static void __tb_meta_delete_vol(struct tb_meta *m, struct tb_mvol *v)
+{
+	lockdep_assert_held_write(&m->lock);
 	v->flags = THINBLK_VOL_F_DELETING;
 	v->delete_txn = m->transaction;
 	tb_vol_dirty(m, v);
 	xa_set_mark(&m->vols, v->id, TB_VOL_DELETING);
+}
+
+int tb_meta_delete_vol(struct tb_meta *m, struct tb_mvol *v)
+{
+	tb_lock(m);
+	__tb_meta_delete_vol(m, v);
 	tb_unlock(m);
 	return 0;
+}
+
+unsigned int tb_meta_delete_deferred(struct tb_meta *m)
+{
+	unsigned int n = 0;
+	struct tb_mvol *v;
+	unsigned long id;
+
+	tb_lock(m);
+	if (tb_writable(m))
+		goto out;
+	xa_for_each(&m->vols, id, v) {
+		if (!(v->flags & THINBLK_VOL_F_DEFERRED_DELETE))
+			continue;
+		pr_info("thinblk: pool %s: volume %s was marked for deletion at its last close: deleting it\n",
+			m->name, v->name);
+		__tb_meta_delete_vol(m, v);
+		n++;
+	}
+out:
+	tb_unlock(m);
+	return n;
 }
 
 /*

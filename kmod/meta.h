@@ -181,6 +181,17 @@ int tb_meta_set_vol_limit(struct tb_meta *m, struct tb_mvol *v, u64 limit);
  */
 int tb_meta_delete_vol(struct tb_meta *m, struct tb_mvol *v);
 /*
+ * Mark @v THINBLK_VOL_F_DEFERRED_DELETE (to be committed by the caller).
+ * -ENOSPC out of metadata space, -EROFS metadata read-only.
+ */
+int tb_meta_defer_delete_vol(struct tb_meta *m, struct tb_mvol *v);
+/*
+ * Pool open, before the volumes are activated: every record marked
+ * DEFERRED_DELETE is deleted (as tb_meta_delete_vol(), to be committed);
+ * none on read-only metadata.  Returns how many.
+ */
+unsigned int tb_meta_delete_deferred(struct tb_meta *m);
+/*
  * Free a bounded amount of deleted volumes' space; *@more if any is left.
  * -EAGAIN: commit first, then call again (the step needs the space that
  * the commit makes reusable); -ENOSPC: not even then (nothing poisoned).

@@ -75,6 +75,7 @@ static const struct nla_policy tb_policy[THINBLK_A_MAX + 1] = {
 	[THINBLK_A_FORCE]		= { .type = NLA_FLAG },
 	[THINBLK_A_MIN_FREE]		= { .type = NLA_U64 },
 	[THINBLK_A_MIN_FREE_PCT]	= NLA_POLICY_MAX(NLA_U8, 100),
+	[THINBLK_A_DEFERRED]		= { .type = NLA_FLAG },
 };
 
 void tb_nl_errmsg(struct netlink_ext_ack *ea, const char *fmt, ...)
@@ -169,7 +170,8 @@ static int tb_put_vol(struct sk_buff *msg, const struct tb_vol_info *v,
 	    nla_put_u64_64bit(msg, THINBLK_A_VOL_REFERENCED, v->referenced,
 			      THINBLK_A_PAD) ||
 	    nla_put_u64_64bit(msg, THINBLK_A_VOL_EXCLUSIVE, v->exclusive,
-			      THINBLK_A_PAD))
+			      THINBLK_A_PAD) ||
+	    (v->deferred && nla_put_flag(msg, THINBLK_A_DEFERRED)))
 		return -EMSGSIZE;
 	return stats ? tb_put_stats(msg, v) : 0;
 }
@@ -479,6 +481,7 @@ static int tb_nl_vol_delete(struct sk_buff *skb, struct genl_info *info)
 
 	return r ? r : tb_vol_delete(tb_str(info, THINBLK_A_POOL_NAME),
 				     tb_str(info, THINBLK_A_VOL_NAME),
+				     nla_get_flag(info->attrs[THINBLK_A_DEFERRED]),
 				     info->extack);
 }
 

@@ -36,6 +36,8 @@ static unsigned long tb_commit_period(void)
 static LIST_HEAD(tb_pools);		/* under tb_pools_mutex */
 /* Serialises every control operation, and protects tb_pools. */
 static DEFINE_MUTEX(tb_pools_mutex);
+/* deferred deletions (tb_vol_deferred_work); drained at module exit */
+static struct workqueue_struct *tb_deferred_wq;
 static atomic_t tb_gen = ATOMIC_INIT(1);
 
 unsigned int tb_generation(void)
@@ -583,6 +585,8 @@ static struct tb_volume *tb_vol_by_id(struct tb_pool *pool, u32 id);
  */
 static struct lock_class_key tb_prov_lock_key;
 
+static void tb_vol_deferred_work(struct work_struct *w);
+
 static struct tb_volume *tb_volume_new(struct tb_pool *pool,
 				       struct tb_mvol *mv)
 {
@@ -606,6 +610,9 @@ static struct tb_volume *tb_volume_new(struct tb_pool *pool,
 	xa_init_flags(&vol->prov, XA_FLAGS_LOCK_IRQ);
 	lockdep_set_class(&vol->prov.xa_lock, &tb_prov_lock_key);
 	INIT_WORK(&vol->error_work, tb_vol_error_work);
+	INIT_WORK(&vol->deferred_work, tb_vol_deferred_work);
+	/* a marked record is activated only on read-only metadata */
+	vol->deferred = mv->flags & THINBLK_VOL_F_DEFERRED_DELETE;
 	return vol;
 }
 
@@ -985,6 +992,21 @@ static bool tb_pool_same_devices(struct tb_pool *pool,
 	       pool->meta_bdev->bd_dev == meta;
 }
 
+/*
+ * Volumes marked for deletion at their last close whose pool was closed (or
+ * lost power) first: nobody has them open now.  The deletion is committed
+ * before the pool is listed; a failed commit leaves the pool read-only.
+ */
+static int tb_pool_delete_deferred(struct tb_pool *pool)
+{
+	if (!tb_meta_delete_deferred(pool->meta))
+		return 0;
+	if (tb_pool_commit(pool))
+		pr_err("thinblk: pool %s: committing the deferred deletions failed\n",
+		       pool->name);
+	return 0;
+}
+
 int tb_pool_open(const struct tb_pool_params *p, struct netlink_ext_ack *ea)
 {
 	struct tb_volume *vol;
@@ -1017,6 +1039,8 @@ int tb_pool_open(const struct tb_pool_params *p, struct netlink_ext_ack *ea)
 		goto bad;
 	}
 	r = tb_pool_start(pool);
+	if (!r)
+		r = tb_pool_delete_deferred(pool);
 	if (!r)
 		r = tb_meta_for_each_vol(pool->meta, tb_activate_one, pool);
 	if (r == -EUCLEAN)
@@ -1481,6 +1505,15 @@ int tb_vol_snapshot(const char *pool_name, const char *origin_name,
 	origin = tb_vol_lookup(pool_name, origin_name, ea);
 	if (!origin)
 		goto out;
+	/* as LVM and dm refuse a device pending removal */
+	mutex_lock(&origin->open_mutex);
+	r = origin->deferred ? -EBUSY : 0;
+	mutex_unlock(&origin->open_mutex);
+	if (r) {
+		tb_nl_errmsg(ea, "volume \"%s/%s\": marked for deletion at its last close: no new snapshots of it",
+			     pool_name, origin_name);
+		goto out;
+	}
 	if (!size)
 		size = origin->mv->size;
 	pool = tb_vol_new_checks(pool_name, name, size, origin->mv->size,
@@ -1537,14 +1570,60 @@ out:
 	return r;
 }
 
-int tb_vol_delete(const char *pool_name, const char *name,
+/*
+ * Delete @vol, which nobody has open and which is marked dying: the device,
+ * its sysfs attributes and its I/O go first (inserting the mappings of
+ * writes done), then the record is marked: from then on the reclaim may
+ * free it.  @vol may be freed when this returns.
+ */
+static int __tb_vol_delete(struct tb_volume *vol, struct netlink_ext_ack *ea)
+{
+	struct tb_pool *pool = vol->pool;
+	struct tb_mvol *mv = vol->mv;
+	char name[THINBLK_NAME_MAX];
+	struct tb_event ev = { .type = THINBLK_EVENT_VOL_DELETED,
+			       .pool = pool->name, .vol = name, .mode = -1 };
+	int r;
+
+	lockdep_assert_held(&tb_pools_mutex);
+	strscpy(name, vol->name, sizeof(name));
+	tb_volume_deactivate(vol);
+	tb_meta_delete_vol(pool->meta, mv);
+	/* on failure the record stays DELETING in memory: reclaim is stopped */
+	r = tb_pool_commit_op(pool, ea);
+	queue_work(system_wq, &pool->reclaim_work);
+	tb_changed();
+	tb_nl_event(&ev);
+	return r;
+}
+
+/* Mark an open @vol for deletion at its last close, and commit the mark. */
+static int tb_vol_defer_delete(struct tb_volume *vol,
+			       struct netlink_ext_ack *ea)
+{
+	struct tb_pool *pool = vol->pool;
+	int r;
+
+	lockdep_assert_held(&tb_pools_mutex);
+	r = tb_meta_defer_delete_vol(pool->meta, vol->mv);
+	if (r == -ENOSPC) {
+		tb_vol_meta_full(vol, ea);
+		return r;
+	}
+	if (!r)
+		r = tb_pool_commit_op(pool, ea);
+	if (r)
+		return r;
+	tb_changed();
+	tb_vol_event(vol, THINBLK_EVENT_VOL_CHANGED, NULL);
+	return 0;
+}
+
+int tb_vol_delete(const char *pool_name, const char *name, bool deferred,
 		  struct netlink_ext_ack *ea)
 {
-	struct tb_event ev = { .type = THINBLK_EVENT_VOL_DELETED,
-			       .pool = pool_name, .vol = name, .mode = -1 };
 	struct tb_volume *vol;
-	struct tb_pool *pool;
-	struct tb_mvol *mv;
+	bool busy, marked;
 	int r = -ENOENT;
 
 	mutex_lock(&tb_pools_mutex);
@@ -1555,31 +1634,78 @@ int tb_vol_delete(const char *pool_name, const char *name,
 	if (r)
 		goto out;
 	mutex_lock(&vol->open_mutex);
-	r = vol->openers ? -EBUSY : 0;
-	vol->dying = !r;
+	busy = vol->openers;
+	vol->dying = !busy;
+	marked = vol->deferred;
 	mutex_unlock(&vol->open_mutex);
-	if (r) {
-		tb_nl_errmsg(ea, "volume \"%s/%s\": device or resource busy (volume is open)",
-			     pool_name, name);
+	if (busy && deferred && !marked) {
+		r = tb_vol_defer_delete(vol, ea);
+		if (r)
+			goto out;
+		/* the last opener may have closed it meanwhile */
+		mutex_lock(&vol->open_mutex);
+		vol->deferred = true;
+		busy = vol->openers;
+		vol->dying = !busy;
+		mutex_unlock(&vol->open_mutex);
+		marked = true;
+	}
+	if (busy && deferred) {
+		r = 0;
 		goto out;
 	}
-	pool = vol->pool;
-	mv = vol->mv;
-	/*
-	 * The device, its sysfs attributes and its I/O go first (inserting the
-	 * mappings of writes done), then the record is marked: from then on
-	 * the reclaim may free it.
-	 */
-	tb_volume_deactivate(vol);
-	tb_meta_delete_vol(pool->meta, mv);
-	/* on failure the record stays DELETING in memory: reclaim is stopped */
-	r = tb_pool_commit_op(pool, ea);
-	queue_work(system_wq, &pool->reclaim_work);
-	tb_changed();
-	tb_nl_event(&ev);
+	if (busy) {
+		tb_nl_errmsg(ea, "volume \"%s/%s\": device or resource busy (volume is open%s)",
+			     pool_name, name,
+			     marked ? "; marked, it is deleted at its last close" : "");
+		r = -EBUSY;
+		goto out;
+	}
+	r = __tb_vol_delete(vol, ea);
 out:
 	mutex_unlock(&tb_pools_mutex);
 	return r;
+}
+
+/*
+ * The last close of a marked volume (tb_vol_last_close()) queued this.  The
+ * volume may have been deleted or its pool closed since (a close or delete
+ * marks it dying under tb_pools_mutex), or opened again (then its next last
+ * close queues this again).  The reference taken when it was queued keeps
+ * @vol; dropping it may free @vol.
+ */
+static void tb_vol_deferred_work(struct work_struct *w)
+{
+	struct tb_volume *vol = container_of(w, struct tb_volume,
+					     deferred_work);
+	struct gendisk *disk = vol->disk;
+	bool go;
+
+	mutex_lock(&tb_pools_mutex);
+	mutex_lock(&vol->open_mutex);
+	go = !vol->dying && !vol->openers;
+	if (go)
+		vol->dying = true;
+	mutex_unlock(&vol->open_mutex);
+	if (go && tb_pool_check_writable(vol->pool, NULL)) {
+		pr_warn("thinblk: pool %s: volume %s stays marked for deletion: the pool is not writable\n",
+			vol->pool->name, vol->name);
+		tb_volume_show(vol);
+		go = false;
+	}
+	if (go && __tb_vol_delete(vol, NULL))
+		pr_err("thinblk: deferred deletion of a volume failed to commit\n");
+	mutex_unlock(&tb_pools_mutex);
+	put_disk(disk);
+}
+
+void tb_vol_last_close(struct tb_volume *vol)
+{
+	lockdep_assert_held(&vol->open_mutex);
+	/* not the last reference: the opener's is still held */
+	get_device(disk_to_dev(vol->disk));
+	if (!queue_work(tb_deferred_wq, &vol->deferred_work))
+		put_disk(vol->disk);
 }
 
 int tb_vol_set_limit(const char *pool_name, const char *name, u64 limit,
@@ -1630,6 +1756,7 @@ static void tb_vol_fill_info(struct tb_volume *vol, struct tb_vol_info *info)
 		info->exclusive = excl * pool->block_size;
 	mutex_lock(&vol->open_mutex);
 	info->openers = vol->openers;
+	info->deferred = vol->deferred;
 	mutex_unlock(&vol->open_mutex);
 	info->stats[THINBLK_STATS_A_READS] = atomic64_read(&st->reads);
 	info->stats[THINBLK_STATS_A_WRITES] = atomic64_read(&st->writes);
@@ -1689,7 +1816,18 @@ out:
 
 int tb_pools_init(void)
 {
-	return tb_volumes_init();
+	int r;
+
+	tb_deferred_wq = alloc_workqueue("thinblk_deferred", WQ_UNBOUND, 0);
+	if (!tb_deferred_wq)
+		return -ENOMEM;
+	r = tb_volumes_init();
+	if (r)
+		goto bad_volumes;
+	return 0;
+bad_volumes:
+	destroy_workqueue(tb_deferred_wq);
+	return r;
 }
 
 void tb_pools_exit(void)
@@ -1705,5 +1843,7 @@ void tb_pools_exit(void)
 		tb_pool_teardown(pool);
 	}
 	mutex_unlock(&tb_pools_mutex);
+	/* deferred deletions queued meanwhile find their volume dying */
+	destroy_workqueue(tb_deferred_wq);
 	tb_volumes_exit();
 }

@@ -10,6 +10,10 @@
  *   vol->open_mutex  openers and the dying flag of one volume;
  *   meta's lock      the metadata (meta.h), taken inside meta.c only;
  *   pool->bio_lock, vol->freeze_lock  spinlocks around bio lists.
+ *
+ * A volume's ->release runs under its disk's open_mutex, which del_gendisk()
+ * takes too: the last close of a volume marked for deferred deletion only
+ * queues the delete (vol->deferred_work, which takes tb_pools_mutex).
  */
 #ifndef THINBLK_POOL_H
 #define THINBLK_POOL_H
@@ -110,9 +114,17 @@ struct tb_volume {
 	/* What it was snapshotted from, for sysfs; "" for a base volume. */
 	char origin_name[THINBLK_NAME_MAX];
 
-	struct mutex open_mutex;	/* protects openers and dying */
+	/*
+	 * Protects openers, dying and deferred.  Under tb_pools_mutex, dying
+	 * means the volume is deactivated (or hidden while its pool opens).
+	 */
+	struct mutex open_mutex;
 	unsigned int openers;
 	bool dying;
+	/* delete at the last close: its record is DEFERRED_DELETE, committed */
+	bool deferred;
+	/* the delete of a deferred volume, queued by its last close */
+	struct work_struct deferred_work;
 
 	spinlock_t freeze_lock;		/* protects frozen and frozen_bios */
 	bool frozen;			/* a snapshot is being taken */
@@ -174,6 +186,7 @@ struct tb_vol_info {
 	char origin[THINBLK_NAME_MAX];	/* "" for none */
 	char device[DISK_NAME_LEN + sizeof("/dev/")];
 	u32 id, openers;
+	bool deferred;		/* marked for deletion at its last close */
 	u64 size, limit, referenced, exclusive;
 	u64 stats[THINBLK_STATS_A_MAX + 1];	/* by THINBLK_STATS_A_* */
 };
@@ -198,7 +211,8 @@ int tb_vol_snapshot(const char *pool, const char *origin, const char *name,
 		    u64 size, u64 limit, struct netlink_ext_ack *ea);
 int tb_vol_resize(const char *pool, const char *name, u64 size,
 		  struct netlink_ext_ack *ea);
-int tb_vol_delete(const char *pool, const char *name,
+/* @deferred: an open volume is marked and deleted at its last close. */
+int tb_vol_delete(const char *pool, const char *name, bool deferred,
 		  struct netlink_ext_ack *ea);
 int tb_vol_set_limit(const char *pool, const char *name, u64 limit,
 		     struct netlink_ext_ack *ea);
@@ -225,6 +239,8 @@ void tb_pool_check_low_water(struct tb_pool *pool);
 /* An ordinary change was refused for lack of metadata space. */
 void tb_pool_meta_full(struct tb_pool *pool);
 void tb_vol_io_error(struct tb_volume *vol, int err);
+/* volume.c: the last opener of a deferred volume is gone (open_mutex held). */
+void tb_vol_last_close(struct tb_volume *vol);
 
 /* volume.c */
 int tb_volume_add_disk(struct tb_volume *vol);

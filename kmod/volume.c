@@ -36,6 +36,8 @@ static void tb_release(struct gendisk *disk, fmode_t mode)
 
 	mutex_lock(&vol->open_mutex);
 	vol->openers--;
+	if (!vol->openers && vol->deferred)
+		tb_vol_last_close(vol);
 	mutex_unlock(&vol->open_mutex);
 }
 

@@ -78,9 +78,9 @@ cat >"$scratch/want" <<EOF
 /usr/include/thinblk/linux/thinblk.h
 /usr/include/thinblk/offline.h
 /usr/lib/libthinblk.a
-/usr/lib/libthinblk.so -> libthinblk.so.0
-/usr/lib/libthinblk.so.0 -> libthinblk.so.$version
+/usr/lib/libthinblk.so -> libthinblk.so.1
 /usr/lib/libthinblk.so.$version
+/usr/lib/libthinblk.so.1 -> libthinblk.so.$version
 /usr/lib/pkgconfig/libthinblk.pc
 /usr/lib/systemd/system/thinblk-pool@.service
 /usr/lib/thinblk/thinblk-pool
@@ -118,7 +118,7 @@ done
 
 lib=$dest/usr/lib/libthinblk.so.$version
 soname=$(objdump -p "$lib" | awk '$1 == "SONAME" { print $2 }')
-expect "soname is libthinblk.so.0, not '$soname'" test "$soname" = libthinblk.so.0
+expect "soname is libthinblk.so.1, not '$soname'" test "$soname" = libthinblk.so.1
 
 # The functions the headers declare (a declaration starts in column 0 with
 # its type), the version script's list, and what the library exports.
@@ -132,8 +132,10 @@ same "$scratch/declared" "$scratch/mapped" "libthinblk.map and the headers disag
 nm -D --defined-only "$lib" | awk '$2 != "A" { sub(/@.*/, "", $3); print $3 }' |
 	LC_ALL=C sort -u >"$scratch/exported"
 same "$scratch/declared" "$scratch/exported" "nm -D: exports are not exactly the headers' functions"
-expect "every export is versioned LIBTHINBLK_0" \
-	test -z "$(nm -D --defined-only "$lib" | awk '$2 != "A" && $3 !~ /@@LIBTHINBLK_0$/')"
+expect "every export is versioned (LIBTHINBLK_N)" \
+	test -z "$(nm -D --defined-only "$lib" | awk '$2 != "A" && $3 !~ /@@LIBTHINBLK_[0-9]+$/')"
+expect "tb_vol_delete_deferred is at LIBTHINBLK_1" \
+	sh -c "nm -D --defined-only '$lib' | grep -q ' tb_vol_delete_deferred@@LIBTHINBLK_1\$'"
 
 # The installed .pc with its prefix moved into DESTDIR, as if installed there.
 mkdir "$scratch/pkgconfig"
@@ -181,8 +183,8 @@ EOF
 	cc -Wall -Wextra -Werror -o prog prog.c $(pc --cflags --libs) 2>"$scratch/cc.log") ||
 	fail "building against the installed library: $(head -n 5 "$scratch/cc.log")"
 checks=$((checks + 1))
-expect "prog needs libthinblk.so.0" \
-	sh -c "objdump -p '$scratch/prog/prog' | grep -q 'NEEDED *libthinblk.so.0$'"
+expect "prog needs libthinblk.so.1" \
+	sh -c "objdump -p '$scratch/prog/prog' | grep -q 'NEEDED *libthinblk.so.1$'"
 out=$(LD_LIBRARY_PATH=$dest/usr/lib "$scratch/prog/prog") || fail "prog (shared) exited $?"
 expect "prog printed '$out'" test "$out" = "1.5G valid invalid write"
 # The static library, with libnl as pkg-config --static says.
@@ -265,13 +267,14 @@ run_helper "# docker's pool
 METADATA='/dev/vg/meta'
 BASESIZE=10G
 	LOW_WATER=10%
+MIN_FREE = '5%'
 NO_SPACE=\$(touch $scratch/pwned)
 DEVICE_TIMEOUT=5" docker check
 expect "check: exit $rc: $out" test "$rc" = 0
 expect "a \$(command) in the configuration ran" test ! -e "$scratch/pwned"
 cat >"$scratch/want" <<EOF
 $THINCTL pool open docker --data '/dev/disk/by-id/data disk' --metadata /dev/vg/meta
-$THINCTL pool set docker --basesize 10G --low-water 10% --no-space '\$(touch $scratch/pwned)'
+$THINCTL pool set docker --basesize 10G --low-water 10% --min-free 5% --no-space '\$(touch $scratch/pwned)'
 EOF
 echo "$out" >"$scratch/got"
 same "$scratch/want" "$scratch/got" "thinblk-pool check printed"
@@ -320,6 +323,14 @@ pool close docker"
 	expect "stop of a closed pool: exit $rc: $out" test "$rc" = 0
 	expect "stop of a closed pool: calls were: $(cat "$state/calls")" \
 		test "$(calls)" = "-q pool show docker"
+
+	# MIN_FREE= is thinctl pool set --min-free
+	run_helper "${devs}MIN_FREE=2G" docker start
+	expect "start with MIN_FREE: exit $rc: $out" test "$rc" = 0
+	expect "start with MIN_FREE: calls were: $(cat "$state/calls")" test "$(calls)" = "-q pool show docker
+pool open docker --data $scratch/dev/data --metadata $scratch/dev/meta
+pool set docker --min-free 2G"
+	: >"$state/open"
 
 	# properties refused: the pool it opened is closed again, exit 1
 	touch "$state/fail-set"

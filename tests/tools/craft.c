@@ -23,6 +23,7 @@
  *   no-space-bad          superblock no_space = __THINBLK_NO_SPACE_MAX
  *   timeout-big           superblock no_space_timeout above the uapi limit
  *   low-water-big         superblock low_water one byte above the data size
+ *   min-free-big          superblock min_free one byte above the data size
  *   basesize-bad          superblock basesize not a multiple of 512
  *   pool-flags-bad        superblock pool_flags get an unknown bit
  *   volume-mapped-big     the first volume maps one block more than its size
@@ -499,6 +500,9 @@ int main(int argc, char **argv)
 	else if (!strcmp(what, "low-water-big"))
 		sb->low_water = htole64(le64toh(sb->nr_data_blocks) *
 					le32toh(sb->data_block_size) + 1);
+	else if (!strcmp(what, "min-free-big"))
+		sb->min_free = htole64(le64toh(sb->nr_data_blocks) *
+				       le32toh(sb->data_block_size) + 1);
 	else if (!strcmp(what, "basesize-bad"))
 		sb->basesize = htole64(THINBLK_SECTOR_SIZE + 1);
 	else if (!strcmp(what, "pool-flags-bad"))

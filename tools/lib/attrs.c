@@ -18,6 +18,8 @@ static uint64_t field_value(const struct nlattr *nla, enum tb_field_kind kind)
 		return nla_get_u32(nla);
 	case TB_U64:
 		return nla_get_u64(nla);
+	case TB_FLAG:
+		return 1;
 	case TB_STR:
 		break;
 	}
@@ -100,6 +102,8 @@ static int put_field(struct nl_msg *msg, const struct tb_field *f,
 		return tb_put_u32(msg, f->attr, (uint32_t)v);
 	case TB_U64:
 		return tb_put_u64(msg, f->attr, v);
+	case TB_FLAG:
+		return v && nla_put_flag(msg, f->attr) ? -EMSGSIZE : 0;
 	case TB_STR:
 		break;
 	}

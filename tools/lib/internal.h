@@ -74,7 +74,8 @@ int tb_parse_msg(struct nl_msg *msg, struct nlattr **attrs);
 
 /* ---- attrs.c ---------------------------------------------------------- */
 
-enum tb_field_kind { TB_U8, TB_U32, TB_U64, TB_STR };
+/* TB_FLAG: an NLA_FLAG, stored as 1 (present) in a uint8_t member */
+enum tb_field_kind { TB_U8, TB_U32, TB_U64, TB_STR, TB_FLAG };
 
 /* One attribute mapped to one member of a struct. */
 struct tb_field {

@@ -199,6 +199,7 @@ struct tb_vol_info {
 	uint32_t open;			/* openers */
 	uint64_t referenced;		/* bytes mapped */
 	uint64_t exclusive;		/* bytes deleting it would free */
+	uint8_t deferred;		/* 1: deleted at its last close */
 };
 
 /*
@@ -223,6 +224,14 @@ int tb_vol_resize(struct tb_handle *h, const char *pool, const char *name,
 
 /* tb_vol_delete - THINBLK_CMD_VOL_DELETE.  -EBUSY while the volume is open. */
 int tb_vol_delete(struct tb_handle *h, const char *pool, const char *name);
+
+/*
+ * tb_vol_delete_deferred - THINBLK_CMD_VOL_DELETE with DEFERRED: deletes a
+ * volume that is not open at once, and marks an open one to be deleted at
+ * its last close (tb_vol_info.deferred); again on a marked one is a no-op.
+ */
+int tb_vol_delete_deferred(struct tb_handle *h, const char *pool,
+			   const char *name);
 
 /* tb_vol_set_limit - THINBLK_CMD_VOL_SET; limit 0 removes the limit. */
 int tb_vol_set_limit(struct tb_handle *h, const char *pool, const char *name,

@@ -254,6 +254,9 @@ static void check_sb_settings(struct image *img)
 	if (rep->low_water > data_bytes)
 		damaged(img, "superblock: low_water %" PRIu64 " above the data "
 			"size %" PRIu64, rep->low_water, data_bytes);
+	if (rep->min_free > data_bytes)
+		damaged(img, "superblock: min_free %" PRIu64 " above the data "
+			"size %" PRIu64, rep->min_free, data_bytes);
 	if (!vol_size_valid(rep->basesize))
 		damaged(img, "superblock: basesize %" PRIu64 " not a multiple of "
 			"512 from 512 to %llu", rep->basesize,
@@ -278,6 +281,7 @@ static void fill_report(struct image *img)
 	rep->pool_flags = le32toh(sb->pool_flags);
 	rep->basesize = le64toh(sb->basesize);
 	rep->low_water = le64toh(sb->low_water);
+	rep->min_free = le64toh(sb->min_free);	/* 0 in older superblocks */
 	rep->no_space = le32toh(sb->no_space);
 	rep->no_space_timeout = le32toh(sb->no_space_timeout);
 	rep->next_volume_id = le32toh(sb->next_volume_id);
@@ -657,7 +661,8 @@ static void check_record(struct image *img, const struct tb_offline_vol *vol,
 	char shown[THINBLK_NAME_MAX];
 
 	if (vol->flags != THINBLK_VOL_F_LIVE &&
-	    vol->flags != THINBLK_VOL_F_DELETING)
+	    vol->flags != THINBLK_VOL_F_DELETING &&
+	    vol->flags != (THINBLK_VOL_F_LIVE | THINBLK_VOL_F_DEFERRED_DELETE))
 		damaged(img, "volume %" PRIu32 ": flags %#" PRIx32, vol->id,
 			vol->flags);
 	else if (vol->id >= img->rep->next_volume_id)

@@ -32,6 +32,7 @@ struct tb_offline_report {
 	uint32_t pool_flags;		/* THINBLK_POOL_F_* */
 	uint64_t basesize;
 	uint64_t low_water;
+	uint64_t min_free;		/* bytes, 0 = no floor */
 	uint32_t no_space;		/* enum thinblk_no_space */
 	uint32_t no_space_timeout;	/* seconds */
 	uint32_t next_volume_id;

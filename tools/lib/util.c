@@ -228,6 +228,7 @@ static const char *const attr_names[THINBLK_A_MAX + 1] = {
 	[THINBLK_A_META_FULL]		= "META_FULL",
 	[THINBLK_A_MIN_FREE]		= "MIN_FREE",
 	[THINBLK_A_MIN_FREE_PCT]	= "MIN_FREE_PCT",
+	[THINBLK_A_DEFERRED]		= "DEFERRED",
 };
 
 /* names[i], or NULL when i is out of range or unnamed. */

@@ -21,6 +21,7 @@ static const struct tb_field vol_fields[] = {
 	VOL_FIELD(open,		THINBLK_A_VOL_OPEN,		TB_U32),
 	VOL_FIELD(referenced,	THINBLK_A_VOL_REFERENCED,	TB_U64),
 	VOL_FIELD(exclusive,	THINBLK_A_VOL_EXCLUSIVE,	TB_U64),
+	VOL_FIELD(deferred,	THINBLK_A_DEFERRED,		TB_FLAG),
 };
 
 #define STATS_FIELD(m, a)	TB_FIELD(struct tb_vol_stats, m, a, TB_U64)
@@ -148,6 +149,18 @@ int tb_vol_delete(struct tb_handle *h, const char *pool, const char *name)
 {
 	return vol_request(h, vol_msg(h, THINBLK_CMD_VOL_DELETE, pool, name),
 			   NULL, 0, 0, NULL);
+}
+
+int tb_vol_delete_deferred(struct tb_handle *h, const char *pool,
+			   const char *name)
+{
+	struct nl_msg *msg = vol_msg(h, THINBLK_CMD_VOL_DELETE, pool, name);
+
+	if (msg && nla_put_flag(msg, THINBLK_A_DEFERRED)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	return vol_request(h, msg, NULL, 0, 0, NULL);
 }
 
 int tb_vol_set_limit(struct tb_handle *h, const char *pool, const char *name,

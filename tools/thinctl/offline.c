@@ -161,9 +161,14 @@ static void dump_end_vol(struct dump_state *st)
 	}
 }
 
+/* "deferred": live, and deleted when its pool is next opened */
 static const char *vol_state(const struct tb_offline_vol *vol)
 {
-	return vol->flags & THINBLK_VOL_F_DELETING ? "deleting" : "live";
+	if (vol->flags & THINBLK_VOL_F_DELETING)
+		return "deleting";
+	if (vol->flags & THINBLK_VOL_F_DEFERRED_DELETE)
+		return "deferred";
+	return "live";
 }
 
 static int dump_vol(void *arg, const struct tb_offline_vol *vol)

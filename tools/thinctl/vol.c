@@ -20,6 +20,7 @@ enum {
 	OPT_SIZE = 0x100,	/* above every short option */
 	OPT_LIMIT,
 	OPT_TREE,
+	OPT_DEFERRED,
 };
 
 static const struct option size_limit_options[] = {
@@ -34,6 +35,11 @@ static const struct option limit_options[] = {
 };
 
 static const struct option common_options[] = {
+	CMD_COMMON_OPTIONS
+};
+
+static const struct option delete_options[] = {
+	{ "deferred", no_argument, NULL, OPT_DEFERRED },
 	CMD_COMMON_OPTIONS
 };
 
@@ -76,6 +82,7 @@ struct vol_args {
 	bool has_limit;
 	uint64_t limit;			/* 0: none */
 	bool tree;
+	bool deferred;			/* delete: at the last close */
 };
 
 /* ---- output --------------------------------------------------------------- */
@@ -108,6 +115,7 @@ static void print_volume(struct printer *pr, const struct tb_vol_info *v,
 	pr_string(pr, origin_where, "ORIGIN", "origin", *v->origin ? v->origin : NULL);
 	pr_string(pr, PR_ANY, "DEVICE", "device", v->device);
 	pr_uint(pr, PR_ANY, "OPEN", "open", v->open);
+	pr_bool(pr, PR_ANY, "DEFERRED", "deferred_delete", v->deferred);
 	pr_object_end(pr);
 }
 
@@ -247,6 +255,9 @@ static int vol_option(struct vol_args *a, int opt, const char *arg, char *err)
 		return arg_limit(arg, &a->limit, err);
 	case OPT_TREE:
 		a->tree = true;
+		return 0;
+	case OPT_DEFERRED:
+		a->deferred = true;
 		return 0;
 	}
 	return -EINVAL;
@@ -398,9 +409,12 @@ static int vol_delete(struct ctx *ctx, int argc, char **argv)
 	struct vol_args a;
 	int ret;
 
-	if (parse_vol_args(ctx, argc, argv, common_options, &one_vol, &a))
+	if (parse_vol_args(ctx, argc, argv, delete_options, &one_vol, &a))
 		return ctx->status;
-	ret = tb_vol_delete(ctx->h, a.ref.pool, a.ref.name);
+	if (a.deferred)
+		ret = tb_vol_delete_deferred(ctx->h, a.ref.pool, a.ref.name);
+	else
+		ret = tb_vol_delete(ctx->h, a.ref.pool, a.ref.name);
 	return vol_done(ctx, ret, &a.ref, NULL, NULL);
 }
 
@@ -489,7 +503,9 @@ const struct verb vol_verbs[] = {
 	  "POOL/ORIGIN NEWVOL [--size SIZE] [--limit SIZE]",
 	  SIZE_LIMIT_HELP "  Prints the device node of the snapshot.\n" },
 	{ "resize", NULL, vol_resize, "POOL/VOL SIZE", "  Grows a volume, online.\n" },
-	{ "delete", "rm", vol_delete, "POOL/VOL", NULL },
+	{ "delete", "rm", vol_delete, "POOL/VOL [--deferred]",
+	  "  --deferred   if the volume is open, mark it and delete it at its last\n"
+	  "               close (vol list shows DEFERRED yes); else delete it now\n" },
 	{ "set", NULL, vol_set, "POOL/VOL --limit SIZE|none", NULL },
 	{ "list", "ls", vol_list, "[POOL] [--tree]",
 	  "  --tree   show the origin chains as trees\n" },

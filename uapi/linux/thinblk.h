@@ -107,8 +107,20 @@
  * THINBLK_CMD_VOL_RESIZE   in: req POOL_NAME, VOL_NAME, VOL_SIZE.  Grows
  *        online; shrinking, or growing past THINBLK_VOL_SIZE_MAX, is refused
  *        with EINVAL.  out: the volume
- * THINBLK_CMD_VOL_DELETE   in: req POOL_NAME, VOL_NAME.  err: EBUSY open.
+ * THINBLK_CMD_VOL_DELETE   in: req POOL_NAME, VOL_NAME; opt DEFERRED (flag).
  *        Returns at once; the blocks are freed in the background.
+ *        err: EBUSY open (also when it is marked for deferred deletion).
+ *        With DEFERRED, a volume that is not open is deleted at once, and
+ *        an open one is marked instead (committed, VOL_CHANGED event) and
+ *        deleted when its last opener closes it (VOL_DELETED event then);
+ *        marking a marked volume again succeeds.  A marked volume can
+ *        still be opened (its deletion waits for the last close), resized
+ *        and limited, but not snapshotted (EBUSY).  A pool is not closed
+ *        while the volume is open; a marked volume found at POOL_OPEN (a
+ *        crash, or a close that raced its deletion) is deleted then, unless
+ *        the metadata is read-only: then it stays, marked.
+ *        err: ENOSPC out of metadata space for the mark (a plain delete
+ *        once it is closed still works)
  * THINBLK_CMD_VOL_SET      in: req POOL_NAME, VOL_NAME, VOL_LIMIT (0 = none)
  *        out: the volume
  *
@@ -117,7 +129,8 @@
  *   out: POOL_NAME, VOL_NAME, VOL_ID (u32), VOL_DEVICE (string, "/dev/thinblkN"),
  *        VOL_SIZE, VOL_ORIGIN (absent for a base volume), VOL_LIMIT (absent
  *        when none), VOL_OPEN (u32 openers), VOL_REFERENCED (bytes mapped),
- *        VOL_EXCLUSIVE (bytes deleting it would free)
+ *        VOL_EXCLUSIVE (bytes deleting it would free), DEFERRED (flag,
+ *        present when marked for deletion at its last close)
  *
  * THINBLK_CMD_VOL_STATS  (doit with POOL_NAME + VOL_NAME; dump with optional
  *        POOL_NAME filter)
@@ -261,6 +274,7 @@ enum thinblk_attr {
 	THINBLK_A_META_FULL,		/* u8, 0 or 1 (POOL_GET only) */
 	THINBLK_A_MIN_FREE,		/* u64 bytes free, 0 = no floor */
 	THINBLK_A_MIN_FREE_PCT,		/* u8, 0..100, of the data size */
+	THINBLK_A_DEFERRED,		/* flag: delete at the last close */
 	__THINBLK_A_MAX
 };
 #define THINBLK_A_MAX (__THINBLK_A_MAX - 1)
@@ -295,7 +309,7 @@ enum thinblk_event {
 	THINBLK_EVENT_VOL_SNAPSHOTTED,
 	THINBLK_EVENT_VOL_RESIZED,
 	THINBLK_EVENT_VOL_DELETED,
-	THINBLK_EVENT_VOL_CHANGED,	/* limit set */
+	THINBLK_EVENT_VOL_CHANGED,	/* limit set, or deferred deletion marked */
 	THINBLK_EVENT_IO_ERROR,
 	__THINBLK_EVENT_MAX
 };
@@ -357,6 +371,14 @@ enum thinblk_event {
 #define THINBLK_NO_ORIGIN		0xffffffffU
 #define THINBLK_VOL_F_LIVE		(1U << 0)
 #define THINBLK_VOL_F_DELETING		(1U << 1)
+/*
+ * With LIVE only: delete the volume at its last close (VOL_DELETE with
+ * DEFERRED); a pool opened with such a record deletes it then, as nobody can
+ * have it open.  A record's flags are LIVE, LIVE | DEFERRED_DELETE or
+ * DELETING; anything else is damage (and a module older than this bit
+ * refuses a pool holding it).
+ */
+#define THINBLK_VOL_F_DEFERRED_DELETE	(1U << 2)
 
 struct thinblk_disk_header {
 	__le32 csum;

@@ -27,6 +27,7 @@ for t in \
 	"no-space-bad|superblock: unknown no_space policy 2|superblock: unknown no_space policy 2" \
 	"timeout-big|superblock: no_space_timeout 3601 outside 1 to 3600|superblock: no_space_timeout 3601 outside 1 to 3600" \
 	"low-water-big|superblock: low_water 67108865 above the data size 67108864|superblock: low_water 67108865 above the data size 67108864" \
+	"min-free-big|superblock: min_free 67108865 above the data size 67108864|superblock: min_free 67108865 above the data size 67108864" \
 	"basesize-bad|superblock: basesize 513 not a multiple of 512 from 512 to 9223372036854775296|superblock: basesize 513 not a multiple of 512" \
 	"pool-flags-bad|superblock: unknown pool_flags 0x80|superblock: unknown pool_flags 0x80" \
 	"volume-mapped-big|volume 0: mapped 163841 blocks, its size holds 163840|volume 0: mapped 163841 blocks, its size holds 163840" \

@@ -156,11 +156,32 @@ static void *payload(uint8_t *buf)
 	return buf + sizeof(struct thinblk_disk_node);
 }
 
+/* Read node @b, which must be at @level, into @buf. */
+static void read_node(uint64_t b, uint32_t level, uint8_t *buf)
+{
+	const struct thinblk_disk_node *n = (const void *)buf;
+
+	read_block(b, THINBLK_BLOCK_NODE, buf);
+	if (le32toh(n->level) != level)
+		die("block %" PRIu64 ": level %u, expected %u", b,
+		    le32toh(n->level), level);
+}
+
+/* The index of the first child of the inner node in @buf, FANOUT if none. */
+static uint32_t first_child(uint8_t *buf)
+{
+	const __le64 *children = payload(buf);
+	uint32_t i;
+
+	for (i = 0; i < FANOUT && !children[i]; i++)
+		;
+	return i;
+}
+
 /* The first volume record: its leaf block (in *leaf), index and key. */
 static struct thinblk_disk_volume *first_volume(uint8_t *buf, uint64_t *leaf,
 						uint64_t *key)
 {
-	const struct thinblk_disk_node *n = (const void *)buf;
 	uint64_t b = le64toh(sb->volumes.block), span = VOL_ENTRIES;
 	uint32_t level = le32toh(sb->volumes.depth), l, i;
 	struct thinblk_disk_volume *v;
@@ -172,15 +193,11 @@ static struct thinblk_disk_volume *first_volume(uint8_t *buf, uint64_t *leaf,
 		span *= FANOUT;
 	*key = 0;
 	for (;;) {
-		read_block(b, THINBLK_BLOCK_NODE, buf);
-		if (le32toh(n->level) != level)
-			die("block %" PRIu64 ": level %u, expected %u", b,
-			    le32toh(n->level), level);
+		read_node(b, level, buf);
 		if (!level)
 			break;
 		children = payload(buf);
-		for (i = 0; i < FANOUT && !children[i]; i++)
-			;
+		i = first_child(buf);
 		if (i == FANOUT)
 			die("block %" PRIu64 ": empty node", b);
 		*key += i * span;
@@ -431,7 +448,6 @@ static void volume_id_big(void)
 static void data_refcount_max(void)
 {
 	uint8_t buf[BLOCK];
-	const struct thinblk_disk_node *n = (const void *)buf;
 	uint64_t b = le64toh(sb->data_sm.block);
 	uint32_t level = le32toh(sb->data_sm.depth), i;
 	const __le64 *children;
@@ -440,15 +456,11 @@ static void data_refcount_max(void)
 	for (;; level--) {
 		if (!b)
 			die("the data space map has no leaf");
-		read_block(b, THINBLK_BLOCK_NODE, buf);
-		if (le32toh(n->level) != level)
-			die("block %" PRIu64 ": level %u, expected %u", b,
-			    le32toh(n->level), level);
+		read_node(b, level, buf);
 		if (!level)
 			break;
 		children = payload(buf);
-		for (i = 0; i < FANOUT && !children[i]; i++)
-			;
+		i = first_child(buf);
 		b = i < FANOUT ? le64toh(children[i]) : 0;
 	}
 	counts = payload(buf);

@@ -105,7 +105,7 @@ else
 	for v in base layer2 web1 web2; do
 		mkdir -p "/mnt/$v" && mount -o "$MOUNT_OPTS" "$(dev "$v")" "/mnt/$v"
 	done
-	show ls -R /mnt/web1 /mnt/web2
+	show find /mnt/web1 /mnt/web2 -type f
 	show cat /mnt/web1/etc/os-release
 	show tbpattern verify /mnt/web1/usr/lib/libc.so 0 24M 1
 	show tbpattern verify /mnt/web2/app.bin 0 8M 2

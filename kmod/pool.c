@@ -9,6 +9,7 @@
 #include <linux/namei.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/string_helpers.h>
 #include <linux/timekeeping.h>
 
 #include "pool.h"
@@ -1399,8 +1400,12 @@ static struct tb_pool *tb_vol_new_checks(const char *pool_name,
 	if (tb_check_vol_size(pool_name, name, size, ea))
 		return NULL;
 	if (size < min_size) {
-		tb_nl_errmsg(ea, "volume \"%s/%s\": size %llu is below the %s (%llu)",
-			     pool_name, name, size, min_what, min_size);
+		char got[16], min[16];
+
+		string_get_size(size, 1, STRING_UNITS_2, got, sizeof(got));
+		string_get_size(min_size, 1, STRING_UNITS_2, min, sizeof(min));
+		tb_nl_errmsg(ea, "volume \"%s/%s\": size %s (%llu bytes) is below the %s, %s (%llu bytes)",
+			     pool_name, name, got, size, min_what, min, min_size);
 		return NULL;
 	}
 	*r = -EEXIST;

@@ -155,9 +155,9 @@
  * Command THINBLK_CMD_EVENT with EVENT_TYPE (u32, enum thinblk_event),
  * EVENT_TIME (u64 ns, CLOCK_REALTIME), POOL_NAME, and when it concerns a volume
  * VOL_NAME; details per type: VOL_ORIGIN (snapshotted), VOL_SIZE (created,
- * resized), POOL_MODE (mode changed), DATA_USED/DATA_SIZE (low water, out of
- * data space), ERRNO (u32, I/O error).  Events are sent in the order the
- * changes happened.
+ * snapshotted, resized, changed), POOL_MODE (mode changed), DATA_USED and
+ * DATA_SIZE (low water, out of data space), ERRNO (u32, I/O error).  Events
+ * are sent in the order the changes happened.
  */
 
 #ifndef _UAPI_LINUX_THINBLK_H

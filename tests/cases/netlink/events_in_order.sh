@@ -16,6 +16,7 @@ expect_ok thinctl vol resize p0/layer 20G
 expect_ok thinctl vol set p0/layer --limit 1G
 expect_ok tbpattern write "$v" 0 9M 1
 expect_ok thinctl vol delete p0/layer
+data_size=$(tb_field 'pool show p0' .data_size)
 expect_ok thinctl pool close p0
 sleep 1
 kill $m
@@ -33,3 +34,20 @@ esac
 # every event has a "volume" key: null for the pool's own (thinctl(8))
 expect_eq "$(jq -c 'select(.type=="pool-created" or .type=="low-water") | [has("volume"), .volume]' /tmp/ev.json | tr '\n' ' ')" \
 	"[true,null] [true,null] " "volume key of pool events"
+# each event has exactly the keys thinctl(8) documents for its type (JSON
+# OUTPUT, Events), flat, with sizes as numbers of bytes
+keys=$(jq -r '.type + ":" + (keys | join(","))' /tmp/ev.json | tr '\n' ' ')
+expect_eq "$keys" "pool-created:pool,time,type,volume \
+vol-created:pool,size,time,type,volume \
+vol-snapshotted:origin,pool,size,time,type,volume \
+vol-resized:pool,size,time,type,volume \
+vol-changed:pool,size,time,type,volume \
+low-water:data_size,data_used,pool,time,type,volume \
+vol-deleted:pool,time,type,volume \
+pool-closed:pool,time,type,volume " "keys per event type"
+expect_eq "$(jq -c 'select(.type=="vol-created" or .type=="vol-snapshotted" or .type=="vol-changed") | .size' /tmp/ev.json | tr '\n' ' ')" \
+	"10737418240 10737418240 21474836480 " "event sizes (bytes)"
+expect_eq "$(jq -r 'select(.type=="low-water") | .data_size' /tmp/ev.json)" "$data_size" "low-water data_size"
+jq -se 'map(select(.type=="low-water")) | length == 1 and (.[0] |
+	(.data_used | type) == "number" and .data_used * 2 >= .data_size and .data_used <= .data_size)' \
+	/tmp/ev.json >/dev/null || fail "low-water data_used: $(grep low-water /tmp/ev.json)"

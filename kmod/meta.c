@@ -1351,6 +1351,16 @@ int tb_meta_defer_delete_vol(struct tb_meta *m, struct tb_mvol *v)
 	return r;
 }
 
+void tb_meta_undefer_delete_vol(struct tb_meta *m, struct tb_mvol *v)
+{
+	tb_lock(m);
+	if (v->flags & THINBLK_VOL_F_DEFERRED_DELETE) {
+		v->flags &= ~THINBLK_VOL_F_DEFERRED_DELETE;
+		tb_vol_dirty(m, v);
+	}
+	tb_unlock(m);
+}
+
 static void __tb_meta_delete_vol(struct tb_meta *m, struct tb_mvol *v)
 {
 	lockdep_assert_held_write(&m->lock);

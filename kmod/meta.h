@@ -185,6 +185,8 @@ int tb_meta_delete_vol(struct tb_meta *m, struct tb_mvol *v);
  * -ENOSPC out of metadata space, -EROFS metadata read-only.
  */
 int tb_meta_defer_delete_vol(struct tb_meta *m, struct tb_mvol *v);
+/* Take the mark back (its commit failed; the record is rewritten unmarked). */
+void tb_meta_undefer_delete_vol(struct tb_meta *m, struct tb_mvol *v);
 /*
  * Pool open, before the volumes are activated: every record marked
  * DEFERRED_DELETE is deleted (as tb_meta_delete_vol(), to be committed);

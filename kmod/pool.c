@@ -996,16 +996,20 @@ static bool tb_pool_same_devices(struct tb_pool *pool,
 /*
  * Volumes marked for deletion at their last close whose pool was closed (or
  * lost power) first: nobody has them open now.  The deletion is committed
- * before the pool is listed; a failed commit leaves the pool read-only.
+ * before the pool is listed; if the commit fails, the open fails (the
+ * records on disk stay marked, those in memory are not listed: DELETING).
  */
 static int tb_pool_delete_deferred(struct tb_pool *pool)
 {
+	int r;
+
 	if (!tb_meta_delete_deferred(pool->meta))
 		return 0;
-	if (tb_pool_commit(pool))
-		pr_err("thinblk: pool %s: committing the deferred deletions failed\n",
-		       pool->name);
-	return 0;
+	r = tb_pool_commit(pool);
+	if (r)
+		pr_err("thinblk: pool %s: committing the deferred deletions failed (%d)\n",
+		       pool->name, r);
+	return r;
 }
 
 int tb_pool_open(const struct tb_pool_params *p, struct netlink_ext_ack *ea)
@@ -1617,8 +1621,11 @@ static int tb_vol_defer_delete(struct tb_volume *vol,
 	}
 	if (!r)
 		r = tb_pool_commit_op(pool, ea);
-	if (r)
+	if (r) {
+		/* not marked, as the reply says: a later commit must not */
+		tb_meta_undefer_delete_vol(pool->meta, vol->mv);
 		return r;
+	}
 	tb_changed();
 	tb_vol_event(vol, THINBLK_EVENT_VOL_CHANGED, NULL);
 	return 0;
@@ -1833,6 +1840,11 @@ int tb_pools_init(void)
 bad_volumes:
 	destroy_workqueue(tb_deferred_wq);
 	return r;
+}
+
+void tb_pools_quiesce(void)
+{
+	flush_workqueue(tb_deferred_wq);
 }
 
 void tb_pools_exit(void)

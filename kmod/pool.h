@@ -229,6 +229,8 @@ unsigned int tb_generation(void);
 
 int tb_pools_init(void);
 void tb_pools_exit(void);
+/* Let queued deferred deletions finish (module exit, before netlink goes). */
+void tb_pools_quiesce(void);
 
 /* pool.c, for io.c */
 void tb_pool_set_mode(struct tb_pool *pool, u32 mode);

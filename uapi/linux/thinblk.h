@@ -117,8 +117,8 @@
  *        still be opened (its deletion waits for the last close), resized
  *        and limited, but not snapshotted (EBUSY).  A pool is not closed
  *        while the volume is open; a marked volume found at POOL_OPEN (a
- *        crash, or a close that raced its deletion) is deleted then, unless
- *        the metadata is read-only: then it stays, marked.
+ *        crash, or a close that raced its deletion) is deleted then, and
+ *        the open fails if that deletion cannot be committed.
  *        err: ENOSPC out of metadata space for the mark (a plain delete
  *        once it is closed still works)
  * THINBLK_CMD_VOL_SET      in: req POOL_NAME, VOL_NAME, VOL_LIMIT (0 = none)

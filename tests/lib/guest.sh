@@ -93,6 +93,10 @@ brd_setup() {	# brd_setup COUNT SIZE_MB: fresh, pre-touched RAM disks
 tb_crash() {	# end this boot like a power cut; the host expects it
 	sync_marker="@@TB CRASH"
 	echo "$sync_marker"
+	# ... and through the kernel log: the tty's copy may still be in the
+	# UART when the reset comes, but a printk line reaches the console before
+	# the kernel's own "sysrq: Resetting" (tests/run needs both)
+	echo "<3>$sync_marker" > /dev/kmsg
 	if [ -e /proc/sysrq-trigger ]; then
 		echo 1 > /proc/sys/kernel/sysrq
 		echo b > /proc/sysrq-trigger

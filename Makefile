@@ -163,7 +163,8 @@ check: deps
 	$(MAKE) all
 	tests/run $(if $(T),--only $(T))
 
-# Shows that the harness reports a failing case and an oopsing module.
+# Shows that the harness reports the planted failures: tests/selftest/cases in
+# QEMU guests, tests/selftest/logs replayed as console logs (no guest).
 check-harness: deps
 	$(MAKE) all
 	tests/run --self-test

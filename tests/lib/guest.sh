@@ -4,7 +4,15 @@
 
 fail() {
 	echo "FAIL: $*"
+	# In $(...) or a pipeline this exit leaves only the subshell (and the
+	# message goes where its output goes): lib/init.sh then fails the case
+	# from this file if it exits 0.  Not when expect_fail/expect_err run it.
+	[ -n "$TB_CAPTURED" ] || echo "$*" >> /tmp/.tb_failed
 	exit 1
+}
+
+_tb_checked() {	# a check ran: tests/run fails a silent case that made none
+	[ -e /tmp/.tb_checked ] || : > /tmp/.tb_checked
 }
 
 # Wall-clock bounds inside a case scale with the kernel's speed: the debug
@@ -20,11 +28,13 @@ info() {
 }
 
 expect_eq() {	# expect_eq ACTUAL EXPECTED WHAT
+	_tb_checked
 	[ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"
 }
 
 run_capture() {	# run_capture CMD...: $OUT, $ERR, $RC
-	OUT=$("$@" 2>/tmp/.tb_err)
+	_tb_checked
+	OUT=$(TB_CAPTURED=$_tb_want_failure; "$@" 2>/tmp/.tb_err)
 	RC=$?
 	ERR=$(cat /tmp/.tb_err)
 }
@@ -35,14 +45,14 @@ expect_ok() {	# expect_ok CMD...
 }
 
 expect_fail() {	# expect_fail CMD...
-	run_capture "$@"
+	_tb_want_failure=1 run_capture "$@"
 	[ "$RC" != 0 ] || fail "'$*' succeeded, expected a failure"
 }
 
 expect_err() {	# expect_err SUBSTRING CMD...: fails, and stderr has SUBSTRING
 	_want=$1
 	shift
-	run_capture "$@"
+	_tb_want_failure=1 run_capture "$@"
 	LAST_ERR=$ERR
 	[ "$RC" != 0 ] || fail "'$*' succeeded, expected a failure with '$_want'"
 	case "$ERR" in
@@ -83,6 +93,10 @@ brd_setup() {	# brd_setup COUNT SIZE_MB: fresh, pre-touched RAM disks
 tb_crash() {	# end this boot like a power cut; the host expects it
 	sync_marker="@@TB CRASH"
 	echo "$sync_marker"
+	# ... and through the kernel log: the tty's copy may still be in the
+	# UART when the reset comes, but a printk line reaches the console before
+	# the kernel's own "sysrq: Resetting" (tests/run needs both)
+	echo "<3>$sync_marker" > /dev/kmsg
 	if [ -e /proc/sysrq-trigger ]; then
 		echo 1 > /proc/sys/kernel/sysrq
 		echo b > /proc/sysrq-trigger

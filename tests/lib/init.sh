@@ -2,7 +2,9 @@
 # /init of the test guest: set up, run the cases in /tests/plan, power off.
 # Plan lines: NAME CASE_PATH BOOT DISKNAMES(comma separated or -).
 # Markers on the console: "@@TB BEGIN case", "@@TB K <kernel log line>",
-# "@@TB END case rc=N", "@@TB DONE".
+# "@@TB END case rc=N checks=0|1", "@@TB DONE".  checks=1: the case made a
+# library check (expect_*, lib/guest.sh); tests/run fails a case that exits 0
+# having printed nothing and checked nothing.
 /bin/busybox --install -s
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 mount -t proc proc /proc
@@ -20,7 +22,10 @@ for m in virtio_pci virtio_blk ext4 loop dm-mod; do modprobe $m 2>/dev/null; don
 # kmemleak's findings at the end of each boot (after rmmod thinblk).
 TB_DEBUG_KERNEL=
 [ -e /etc/tb-debug-kernel ] && TB_DEBUG_KERNEL=1
-[ -n "$TB_DEBUG_KERNEL" ] || dmesg -n 4
+# The console shows levels 0-4: warnings (WARN_ON, lockdep, hung tasks) reach
+# it and tests/run's scan of the whole boot even if the guest dies or a case
+# clears the ring buffer (dmesg -c).
+dmesg -n 5
 [ -n "$TB_DEBUG_KERNEL" ] && dmesg | grep -E "KernelAddressSanitizer|kmemleak: Kernel|Lock dependency validator" | sed 's/^/tb-debug: boot: /'
 dmesg -c > /dev/null
 [ -n "$TB_DEBUG_KERNEL" ] && echo clear > /sys/kernel/debug/kmemleak 2>/dev/null
@@ -43,6 +48,7 @@ cleanup() {	# leave the guest as the next case expects it
 while read -r name case boot disks; do
 	[ -n "$case" ] || continue
 	echo "@@TB BEGIN $name"
+	rm -f /tmp/.tb_failed /tmp/.tb_checked
 	dir=$(mktemp -d /tmp/case.XXXXXX)
 	(
 		cd "$dir" || exit 1
@@ -62,9 +68,16 @@ while read -r name case boot disks; do
 		exec sh "$case"
 	) 2>&1
 	rc=$?
+	# fail (lib/guest.sh) inside $(...) or a pipeline leaves only its subshell
+	if [ $rc = 0 ] && [ -s /tmp/.tb_failed ]; then
+		echo "FAIL in a subshell (\$(...) or a pipeline), the case went on: $(tail -n 1 /tmp/.tb_failed)"
+		rc=1
+	fi
+	checks=0
+	[ -e /tmp/.tb_checked ] && checks=1
 	cleanup 2>&1
 	dmesg -c | sed 's/^/@@TB K /'
-	echo "@@TB END $name rc=$rc"
+	echo "@@TB END $name rc=$rc checks=$checks"
 	[ -n "$TB_DEBUG_KERNEL" ] && echo "tb-debug: after $name: $(grep debug_locks: /proc/lockdep_stats); thinblk lock classes: $(cat /tmp/.tb_classes 2>/dev/null)" && rm -f /tmp/.tb_classes
 	rm -rf "$dir"
 done < /tests/plan

@@ -1,5 +1,5 @@
 #!/bin/sh
 # desc: a failing assertion is reported as a failure
-# expect: fail
+# expect: fail planted mismatch
 . /tests/lib/guest.sh
 expect_eq "$(echo 1)" 2 "planted mismatch"

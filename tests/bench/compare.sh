@@ -105,7 +105,7 @@ tb_pool() {
 	thinctl pool create bp --data $DATA --metadata $META --no-zero --basesize 10G || fail "thinblk pool"
 }
 tb_down() {
-	thinctl pool destroy bp || fail "thinblk destroy"
+	thinctl pool destroy --force bp || fail "thinblk destroy"
 }
 
 declare_result() {	# declare_result TARGET CASE VALUE

@@ -78,4 +78,4 @@ awk -v q1="$P99_quiet1" -v q2="$P99_quiet2" -v l="$P99_loop" 'BEGIN {
 	q = q1 < q2 ? q1 : q2
 	printf "usage_stall p99 with the vol list loop / without: %.2f\n", q ? l / q : 0
 }'
-thinctl pool destroy bp || fail "pool destroy"
+thinctl pool destroy --force bp || fail "pool destroy"

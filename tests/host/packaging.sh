@@ -21,6 +21,11 @@
 # Runs in a few seconds.  Prints "ok: N checks" or the first failure.
 
 set -u
+# Under `make check` the outer make exports its install directories (for
+# PREFIX=/usr/local) and MAKEFLAGS: the installs below must see only their
+# own command lines, as a packager's would.
+unset PREFIX DESTDIR SBINDIR LIBEXECDIR MANDIR DOCDIR SYSCONFDIR UNITDIR \
+	UDEVRULESDIR LIBDIR INCLUDEDIR PKGCONFIGDIR MAKEFLAGS MFLAGS MAKELEVEL
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/thinblk-packaging.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT

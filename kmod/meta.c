@@ -1186,7 +1186,7 @@ static int tb_grow_tm(struct tb_meta *m, u64 nr)
 	unsigned long *dropped;
 	int r;
 
-	dropped = kvcalloc(BITS_TO_LONGS(nr), sizeof(long), GFP_KERNEL);
+	dropped = tb_bitmap_grow(m->reclaim_dropped, old, nr);
 	if (!dropped)
 		return -ENOMEM;
 	r = tb_tm_grow(m->tm, nr);
@@ -1194,7 +1194,6 @@ static int tb_grow_tm(struct tb_meta *m, u64 nr)
 		kvfree(dropped);
 		return r;
 	}
-	bitmap_copy(dropped, m->reclaim_dropped, old);
 	kvfree(m->reclaim_dropped);
 	m->reclaim_dropped = dropped;
 	return 0;
@@ -1335,30 +1334,24 @@ int tb_meta_set_vol_limit(struct tb_meta *m, struct tb_mvol *v, u64 limit)
 	return r;
 }
 
-int tb_meta_defer_delete_vol(struct tb_meta *m, struct tb_mvol *v)
+int tb_meta_defer_delete_vol(struct tb_meta *m, struct tb_mvol *v, bool mark)
 {
-	int r;
+	bool marked;
+	int r = 0;
 
 	tb_lock(m);
-	r = tb_writable(m);
-	if (!r)
-		r = tb_ordinary_room(m, 0);
-	if (!r) {
-		v->flags |= THINBLK_VOL_F_DEFERRED_DELETE;
+	marked = v->flags & THINBLK_VOL_F_DEFERRED_DELETE;
+	if (mark) {
+		r = tb_writable(m);
+		if (!r)
+			r = tb_ordinary_room(m, 0);
+	}
+	if (!r && marked != mark) {
+		v->flags ^= THINBLK_VOL_F_DEFERRED_DELETE;
 		tb_vol_dirty(m, v);
 	}
 	tb_unlock(m);
 	return r;
-}
-
-void tb_meta_undefer_delete_vol(struct tb_meta *m, struct tb_mvol *v)
-{
-	tb_lock(m);
-	if (v->flags & THINBLK_VOL_F_DEFERRED_DELETE) {
-		v->flags &= ~THINBLK_VOL_F_DEFERRED_DELETE;
-		tb_vol_dirty(m, v);
-	}
-	tb_unlock(m);
 }
 
 static void __tb_meta_delete_vol(struct tb_meta *m, struct tb_mvol *v)

@@ -181,12 +181,12 @@ int tb_meta_set_vol_limit(struct tb_meta *m, struct tb_mvol *v, u64 limit);
  */
 int tb_meta_delete_vol(struct tb_meta *m, struct tb_mvol *v);
 /*
- * Mark @v THINBLK_VOL_F_DEFERRED_DELETE (to be committed by the caller).
- * -ENOSPC out of metadata space, -EROFS metadata read-only.
+ * Mark @v THINBLK_VOL_F_DEFERRED_DELETE (to be committed by the caller):
+ * -ENOSPC out of metadata space, -EROFS metadata read-only.  With !@mark,
+ * take the mark back (its commit failed; the record is rewritten unmarked):
+ * that never fails.
  */
-int tb_meta_defer_delete_vol(struct tb_meta *m, struct tb_mvol *v);
-/* Take the mark back (its commit failed; the record is rewritten unmarked). */
-void tb_meta_undefer_delete_vol(struct tb_meta *m, struct tb_mvol *v);
+int tb_meta_defer_delete_vol(struct tb_meta *m, struct tb_mvol *v, bool mark);
 /*
  * Pool open, before the volumes are activated: every record marked
  * DEFERRED_DELETE is deleted (as tb_meta_delete_vol(), to be committed);

@@ -138,8 +138,7 @@ void tb_tm_destroy(struct tb_tm *tm)
 
 static void tb_tm_spill(struct tb_tm *tm, u32 nr_rc);
 
-/* A copy of bitmap @old of @old_bits in one of @bits (zero beyond). */
-static unsigned long *tb_bitmap_grow(unsigned long *old, u64 old_bits, u64 bits)
+unsigned long *tb_bitmap_grow(unsigned long *old, u64 old_bits, u64 bits)
 {
 	unsigned long *map = kvcalloc(BITS_TO_LONGS(bits), sizeof(long),
 				      GFP_KERNEL);
@@ -268,7 +267,7 @@ static int tb_tm_check_ref(struct tb_tm *tm, u64 b, u32 count)
 
 static int tb_tm_load_refcounts(struct tb_tm *tm, u32 i)
 {
-	u64 b, first = (u64)i * THINBLK_REFCOUNTS_PER_BLOCK;
+	u64 b, first = tb_tm_rc_first(i);
 	u64 slot = tb_tm_slot_block(tm, i, false);
 	struct thinblk_disk_refcounts *rc;
 	struct dm_buffer *buf;
@@ -473,7 +472,7 @@ static int tb_tm_write_refcounts(struct tb_tm *tm, u32 i)
 		return r;
 	rc->first = cpu_to_le32(i);
 	counts = (__le32 *)(rc + 1);
-	first = (u64)i * THINBLK_REFCOUNTS_PER_BLOCK;
+	first = tb_tm_rc_first(i);
 	for (j = 0; j < THINBLK_REFCOUNTS_PER_BLOCK; j++)
 		if (first + j < tm->nr_blocks)
 			counts[j] = cpu_to_le32(tm->refs[first + j]);

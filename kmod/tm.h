@@ -67,6 +67,9 @@ bool tb_tm_reserved(struct tb_tm *tm, u64 b);
  * their counts.
  */
 int tb_tm_grow(struct tb_tm *tm, u64 nr_blocks);
+
+/* A copy of bitmap @old of @old_bits in a new one of @bits (zero beyond). */
+unsigned long *tb_bitmap_grow(unsigned long *old, u64 old_bits, u64 bits);
 /* How many times a node's refcount dropped to 1 (it became one tree's). */
 u64 tb_tm_unshared(struct tb_tm *tm);
 /* Did an allocation fail for lack of metadata space? */

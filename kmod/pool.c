@@ -673,13 +673,18 @@ static void tb_volume_deactivate(struct tb_volume *vol)
 
 static bool tb_valid_name(const char *name);
 
-/* A volume read from the metadata at pool open (names are checked there). */
-static int tb_activate_one(void *arg, struct tb_mvol *mv)
+/* A volume read from the metadata at pool open, before anything is committed. */
+static int tb_check_one(void *arg, struct tb_mvol *mv)
 {
 	if (!tb_valid_name(mv->name)) {
 		pr_err("thinblk: volume %u: invalid name in the metadata\n", mv->id);
 		return -EUCLEAN;
 	}
+	return 0;
+}
+
+static int tb_activate_one(void *arg, struct tb_mvol *mv)
+{
 	return tb_volume_activate(arg, mv, true, NULL);
 }
 
@@ -1040,6 +1045,12 @@ int tb_pool_open(const struct tb_pool_params *p, struct netlink_ext_ack *ea)
 		tb_nl_errmsg(ea, r == -EINVAL ?
 			     "pool \"%s\": not a thinblk metadata device (or it does not match the data device)" :
 			     "pool \"%s\": metadata damaged, see the kernel log",
+			     p->name);
+		goto bad;
+	}
+	r = tb_meta_for_each_vol(pool->meta, tb_check_one, NULL);
+	if (r) {
+		tb_nl_errmsg(ea, "pool \"%s\": metadata damaged, see the kernel log",
 			     p->name);
 		goto bad;
 	}
@@ -1614,7 +1625,7 @@ static int tb_vol_defer_delete(struct tb_volume *vol,
 	int r;
 
 	lockdep_assert_held(&tb_pools_mutex);
-	r = tb_meta_defer_delete_vol(pool->meta, vol->mv);
+	r = tb_meta_defer_delete_vol(pool->meta, vol->mv, true);
 	if (r == -ENOSPC) {
 		tb_vol_meta_full(vol, ea);
 		return r;
@@ -1623,7 +1634,7 @@ static int tb_vol_defer_delete(struct tb_volume *vol,
 		r = tb_pool_commit_op(pool, ea);
 	if (r) {
 		/* not marked, as the reply says: a later commit must not */
-		tb_meta_undefer_delete_vol(pool->meta, vol->mv);
+		tb_meta_defer_delete_vol(pool->meta, vol->mv, false);
 		return r;
 	}
 	tb_changed();

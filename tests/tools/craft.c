@@ -14,6 +14,8 @@
  *   deep-volumes-root     superblock volume table root depth = 64
  *   volume-depth          the first volume record's mapping root depth = 64
  *   volume-flags          the first volume record's flags get an unknown bit
+ *   volume-deferred       the first volume record is marked for deletion at
+ *                         its last close (a valid record)
  *   volume-origin         the first volume record is its own origin
  *   last-volume-name      the last volume record of the first leaf is named
  *                         "a/b" (the volumes before it load first)
@@ -257,6 +259,9 @@ static void mutate_volume(const char *what)
 	}
 	else if (!strcmp(what, "volume-flags"))
 		v->flags = htole32(le32toh(v->flags) | UNKNOWN_VOL_FLAG);
+	else if (!strcmp(what, "volume-deferred"))
+		v->flags = htole32(le32toh(v->flags) |
+				   THINBLK_VOL_F_DEFERRED_DELETE);
 	else if (!strcmp(what, "volume-origin"))
 		v->origin = htole32((uint32_t)key);
 	else

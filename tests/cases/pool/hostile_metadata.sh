@@ -68,6 +68,15 @@ expect_eq "$(tb_field 'pool list' length)" 0 "pools after the refused open"
 expect_eq "$(ls /sys/block | grep -c thinblk)" 0 "thinblk disks left after the refused open"
 expect_err 'volume 1: bad name "a/b"' thinctl check --metadata /dev/ram1
 
+# The same bad name, and volume 0 marked for deletion at its last close: the
+# open refuses the metadata before it commits anything (it committed the
+# deletion of volume 0, then found the name).
+expect_ok tbcraft /dev/ram1 volume-deferred
+dd if=/dev/ram1 of=/tmp/marked.img bs=1M 2>/dev/null || fail "saving the metadata"
+expect_err "metadata damaged" thinctl pool open p0 --data /dev/ram0 --metadata /dev/ram1
+cmp -s /tmp/marked.img /dev/ram1 || fail "a refused open changed the metadata"
+_tb_checked
+
 # the untouched image still opens, with both volumes
 dd if=/tmp/good.img of=/dev/ram1 bs=1M 2>/dev/null || fail "restoring the metadata"
 expect_ok thinctl pool open p0 --data /dev/ram0 --metadata /dev/ram1

@@ -1779,11 +1779,13 @@ static void tb_vol_deferred_work(struct work_struct *w)
 {
 	struct tb_volume *vol = container_of(w, struct tb_volume,
 					     deferred_work);
-	struct gendisk *disk = vol->disk;
+	struct gendisk *disk;
 	bool go;
 
 	mutex_lock(&tb_pools_mutex);
 	mutex_lock(&vol->open_mutex);
+	disk = vol->deferred_disk;
+	vol->deferred_disk = NULL;
 	go = !vol->dying && !vol->openers;
 	if (go)
 		vol->dying = true;
@@ -1800,13 +1802,15 @@ static void tb_vol_deferred_work(struct work_struct *w)
 	put_disk(disk);
 }
 
-void tb_vol_last_close(struct tb_volume *vol)
+void tb_vol_last_close(struct tb_volume *vol, struct gendisk *disk)
 {
 	lockdep_assert_held(&vol->open_mutex);
+	if (vol->deferred_disk)		/* queued already, with its reference */
+		return;
 	/* not the last reference: the opener's is still held */
-	get_device(disk_to_dev(vol->disk));
-	if (!queue_work(tb_deferred_wq, &vol->deferred_work))
-		put_disk(vol->disk);
+	get_device(disk_to_dev(disk));
+	vol->deferred_disk = disk;
+	queue_work(tb_deferred_wq, &vol->deferred_work);
 }
 
 int tb_vol_set_limit(const char *pool_name, const char *name, u64 limit,

@@ -134,6 +134,12 @@ struct tb_volume {
 	bool deferred;
 	/* the delete of a deferred volume, queued by its last close */
 	struct work_struct deferred_work;
+	/*
+	 * The disk that last close was of, with a reference for the queued
+	 * work (vol->disk may be NULL by the time it runs: a plain delete
+	 * after the close); under open_mutex.
+	 */
+	struct gendisk *deferred_disk;
 
 	spinlock_t freeze_lock;		/* protects frozen and frozen_bios */
 	bool frozen;			/* a snapshot is being taken */
@@ -262,7 +268,7 @@ void tb_pool_check_low_water(struct tb_pool *pool);
 void tb_pool_meta_full(struct tb_pool *pool);
 void tb_vol_io_error(struct tb_volume *vol, int err);
 /* volume.c: the last opener of a deferred volume is gone (open_mutex held). */
-void tb_vol_last_close(struct tb_volume *vol);
+void tb_vol_last_close(struct tb_volume *vol, struct gendisk *disk);
 
 /* volume.c; the disk functions run under tb_pools_mutex. */
 int tb_volume_add_disk(struct tb_volume *vol);

@@ -37,7 +37,7 @@ static void tb_release(struct gendisk *disk, fmode_t mode)
 	mutex_lock(&vol->open_mutex);
 	vol->openers--;
 	if (!vol->openers && vol->deferred)
-		tb_vol_last_close(vol);
+		tb_vol_last_close(vol, disk);
 	mutex_unlock(&vol->open_mutex);
 }
 

@@ -996,7 +996,8 @@ static int tb_check_vol_record(struct tb_meta *m, u64 id,
 		return -EUCLEAN;
 	}
 	if (flags != THINBLK_VOL_F_LIVE && flags != THINBLK_VOL_F_DELETING &&
-	    flags != (THINBLK_VOL_F_LIVE | THINBLK_VOL_F_DEFERRED_DELETE)) {
+	    flags != (THINBLK_VOL_F_LIVE | THINBLK_VOL_F_DEFERRED_DELETE) &&
+	    flags != (THINBLK_VOL_F_LIVE | THINBLK_VOL_F_INACTIVE)) {
 		pr_err("thinblk: volume %llu: bad flags %#x\n", id, flags);
 		return -EUCLEAN;
 	}
@@ -1248,7 +1249,8 @@ int tb_meta_for_each_vol(struct tb_meta *m,
 }
 
 int tb_meta_create_vol(struct tb_meta *m, const char *name, u64 size,
-		       u64 limit, struct tb_mvol *origin, struct tb_mvol **out)
+		       u64 limit, struct tb_mvol *origin, bool inactive,
+		       struct tb_mvol **out)
 {
 	struct tb_mvol *v = tb_mvol_alloc();
 	int r;
@@ -1259,7 +1261,7 @@ int tb_meta_create_vol(struct tb_meta *m, const char *name, u64 size,
 	v->size = size;
 	v->limit = limit;
 	v->ctime = ktime_get_real_ns();
-	v->flags = THINBLK_VOL_F_LIVE;
+	v->flags = THINBLK_VOL_F_LIVE | (inactive ? THINBLK_VOL_F_INACTIVE : 0);
 	v->origin = THINBLK_NO_ORIGIN;
 
 	tb_lock(m);
@@ -1332,6 +1334,44 @@ int tb_meta_set_vol_limit(struct tb_meta *m, struct tb_mvol *v, u64 limit)
 	}
 	tb_unlock(m);
 	return r;
+}
+
+static u32 tb_vol_active_flags(struct tb_mvol *v, bool active)
+{
+	return active ? v->flags & ~THINBLK_VOL_F_INACTIVE :
+			v->flags | THINBLK_VOL_F_INACTIVE;
+}
+
+int tb_meta_set_vol_active(struct tb_meta *m, struct tb_mvol *v, bool active)
+{
+	int r;
+
+	tb_lock(m);
+	if (tb_vol_active_flags(v, active) == v->flags) {
+		r = 0;
+		goto out;
+	}
+	r = tb_writable(m);
+	if (!r)
+		r = tb_ordinary_room(m, 0);
+	if (!r) {
+		v->flags = tb_vol_active_flags(v, active);
+		tb_vol_dirty(m, v);
+	}
+out:
+	tb_unlock(m);
+	return r;
+}
+
+void tb_meta_unset_vol_active(struct tb_meta *m, struct tb_mvol *v,
+			      bool active)
+{
+	tb_lock(m);
+	if (tb_vol_active_flags(v, !active) != v->flags) {
+		v->flags = tb_vol_active_flags(v, !active);
+		tb_vol_dirty(m, v);
+	}
+	tb_unlock(m);
 }
 
 int tb_meta_defer_delete_vol(struct tb_meta *m, struct tb_mvol *v, bool mark)

@@ -169,9 +169,13 @@ u64 tb_meta_dev_nr_blocks(struct tb_meta *m);
 /* Volumes: iterate with @fn under the lock (pool open). */
 int tb_meta_for_each_vol(struct tb_meta *m,
 			 int (*fn)(void *arg, struct tb_mvol *v), void *arg);
-/* A new volume, empty or a snapshot of @origin, with a new id. */
+/*
+ * A new volume, empty or a snapshot of @origin, with a new id; @inactive:
+ * its record is THINBLK_VOL_F_INACTIVE.
+ */
 int tb_meta_create_vol(struct tb_meta *m, const char *name, u64 size,
-		       u64 limit, struct tb_mvol *origin, struct tb_mvol **out);
+		       u64 limit, struct tb_mvol *origin, bool inactive,
+		       struct tb_mvol **out);
 /* -ENOSPC when out of metadata space (tb_meta_full()). */
 int tb_meta_set_vol_size(struct tb_meta *m, struct tb_mvol *v, u64 size);
 int tb_meta_set_vol_limit(struct tb_meta *m, struct tb_mvol *v, u64 limit);
@@ -180,6 +184,15 @@ int tb_meta_set_vol_limit(struct tb_meta *m, struct tb_mvol *v, u64 limit);
  * once the deletion is committed: the caller must be done with @v by then.
  */
 int tb_meta_delete_vol(struct tb_meta *m, struct tb_mvol *v);
+/*
+ * Set or clear @v's THINBLK_VOL_F_INACTIVE (to be committed by the caller;
+ * nothing to do when it already is so).  -ENOSPC out of metadata space,
+ * -EROFS metadata read-only.  On a failed commit the caller sets it back.
+ */
+int tb_meta_set_vol_active(struct tb_meta *m, struct tb_mvol *v, bool active);
+/* Take tb_meta_set_vol_active(@active) back (its commit failed). */
+void tb_meta_unset_vol_active(struct tb_meta *m, struct tb_mvol *v,
+			      bool active);
 /*
  * Mark @v THINBLK_VOL_F_DEFERRED_DELETE (to be committed by the caller):
  * -ENOSPC out of metadata space, -EROFS metadata read-only.  With !@mark,

@@ -33,6 +33,11 @@ static struct netlink_range_validation tb_block_size_range = {
 	.max = THINBLK_BLOCK_SIZE_MAX,
 };
 
+/* POOL_OPEN's ACTIVATE_LIST: volume names, nothing else */
+static const struct nla_policy tb_activate_list_policy[THINBLK_A_VOL_NAME + 1] = {
+	[THINBLK_A_VOL_NAME]		= TB_NAME_POLICY,
+};
+
 static const struct nla_policy tb_policy[THINBLK_A_MAX + 1] = {
 	[THINBLK_A_MODULE_VERSION]	= { .type = NLA_REJECT },
 	[THINBLK_A_UAPI_VERSION]	= { .type = NLA_REJECT },
@@ -76,6 +81,11 @@ static const struct nla_policy tb_policy[THINBLK_A_MAX + 1] = {
 	[THINBLK_A_MIN_FREE]		= { .type = NLA_U64 },
 	[THINBLK_A_MIN_FREE_PCT]	= NLA_POLICY_MAX(NLA_U8, 100),
 	[THINBLK_A_DEFERRED]		= { .type = NLA_FLAG },
+	[THINBLK_A_VOL_ACTIVE]		= { .type = NLA_REJECT },
+	[THINBLK_A_INACTIVE]		= { .type = NLA_FLAG },
+	[THINBLK_A_ACTIVATE]		= NLA_POLICY_MAX(NLA_U8,
+							 __THINBLK_ACTIVATE_MAX - 1),
+	[THINBLK_A_ACTIVATE_LIST]	= NLA_POLICY_NESTED(tb_activate_list_policy),
 };
 
 void tb_nl_errmsg(struct netlink_ext_ack *ea, const char *fmt, ...)
@@ -160,7 +170,9 @@ static int tb_put_vol(struct sk_buff *msg, const struct tb_vol_info *v,
 	if (nla_put_string(msg, THINBLK_A_POOL_NAME, v->pool) ||
 	    nla_put_string(msg, THINBLK_A_VOL_NAME, v->name) ||
 	    nla_put_u32(msg, THINBLK_A_VOL_ID, v->id) ||
-	    nla_put_string(msg, THINBLK_A_VOL_DEVICE, v->device) ||
+	    (v->active &&
+	     nla_put_string(msg, THINBLK_A_VOL_DEVICE, v->device)) ||
+	    nla_put_u8(msg, THINBLK_A_VOL_ACTIVE, v->active) ||
 	    nla_put_u64_64bit(msg, THINBLK_A_VOL_SIZE, v->size, THINBLK_A_PAD) ||
 	    (v->origin[0] &&
 	     nla_put_string(msg, THINBLK_A_VOL_ORIGIN, v->origin)) ||
@@ -269,6 +281,9 @@ static void tb_parse_pool(struct genl_info *info, struct tb_pool_params *p)
 		p->flags = nla_get_u32(a[THINBLK_A_POOL_FLAGS]);
 	}
 	p->force = nla_get_flag(a[THINBLK_A_FORCE]);
+	if (a[THINBLK_A_ACTIVATE])
+		p->activate = nla_get_u8(a[THINBLK_A_ACTIVATE]);
+	p->activate_list = a[THINBLK_A_ACTIVATE_LIST];
 }
 
 static int tb_reply_pool(struct genl_info *info, const char *name)
@@ -329,6 +344,11 @@ static int tb_nl_pool_open(struct sk_buff *skb, struct genl_info *info)
 	if (r)
 		return r;
 	tb_parse_pool(info, &p);
+	if ((p.activate == THINBLK_ACTIVATE_LIST) != !!p.activate_list) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[THINBLK_A_ACTIVATE],
+				    "ACTIVATE_LIST goes with ACTIVATE LIST, and only with it");
+		return -EINVAL;
+	}
 	r = tb_pool_open(&p, info->extack);
 	return r ? r : tb_reply_pool(info, p.name);
 }
@@ -441,6 +461,7 @@ static int tb_nl_vol_create(struct sk_buff *skb, struct genl_info *info)
 				  tb_str(info, THINBLK_A_VOL_NAME),
 				  tb_u64(info, THINBLK_A_VOL_SIZE),
 				  tb_u64(info, THINBLK_A_VOL_LIMIT),
+				  nla_get_flag(info->attrs[THINBLK_A_INACTIVE]),
 				  info->extack);
 	return r ? r : tb_reply_vol(info, THINBLK_CMD_VOL_GET, false);
 }
@@ -457,7 +478,29 @@ static int tb_nl_vol_snapshot(struct sk_buff *skb, struct genl_info *info)
 				    tb_str(info, THINBLK_A_VOL_NAME),
 				    tb_u64(info, THINBLK_A_VOL_SIZE),
 				    tb_u64(info, THINBLK_A_VOL_LIMIT),
+				    nla_get_flag(info->attrs[THINBLK_A_INACTIVE]),
 				    info->extack);
+	return r ? r : tb_reply_vol(info, THINBLK_CMD_VOL_GET, false);
+}
+
+static int tb_nl_vol_activate(struct sk_buff *skb, struct genl_info *info)
+{
+	int r = tb_vol_cmd(info);
+
+	if (!r)
+		r = tb_vol_activate(tb_str(info, THINBLK_A_POOL_NAME),
+				    tb_str(info, THINBLK_A_VOL_NAME), info->extack);
+	return r ? r : tb_reply_vol(info, THINBLK_CMD_VOL_GET, false);
+}
+
+static int tb_nl_vol_deactivate(struct sk_buff *skb, struct genl_info *info)
+{
+	int r = tb_vol_cmd(info);
+
+	if (!r)
+		r = tb_vol_deactivate(tb_str(info, THINBLK_A_POOL_NAME),
+				      tb_str(info, THINBLK_A_VOL_NAME),
+				      info->extack);
 	return r ? r : tb_reply_vol(info, THINBLK_CMD_VOL_GET, false);
 }
 
@@ -630,6 +673,8 @@ static const tb_doit_t tb_doits[THINBLK_CMD_MAX + 1] = {
 	[THINBLK_CMD_VOL_SET]		= tb_nl_vol_set,
 	[THINBLK_CMD_VOL_GET]		= tb_nl_vol_get,
 	[THINBLK_CMD_VOL_STATS]		= tb_nl_vol_stats,
+	[THINBLK_CMD_VOL_ACTIVATE]	= tb_nl_vol_activate,
+	[THINBLK_CMD_VOL_DEACTIVATE]	= tb_nl_vol_deactivate,
 };
 
 /*
@@ -671,6 +716,8 @@ static const struct genl_small_ops tb_ops[] = {
 	  .dumpit = tb_nl_vol_dump },
 	{ .cmd = THINBLK_CMD_VOL_STATS, .doit = tb_nl_doit,
 	  .dumpit = tb_nl_stats_dump },
+	TB_ADMIN_OP(THINBLK_CMD_VOL_ACTIVATE),
+	TB_ADMIN_OP(THINBLK_CMD_VOL_DEACTIVATE),
 };
 
 static const struct genl_multicast_group tb_mcgrps[] = {

@@ -598,6 +598,7 @@ static struct tb_volume *tb_volume_new(struct tb_pool *pool,
 		return NULL;
 	vol->pool = pool;
 	vol->mv = mv;
+	kref_init(&vol->ref);
 	strscpy(vol->name, mv->name, sizeof(vol->name));
 	origin = tb_vol_by_id(pool, mv->origin);
 	if (origin)
@@ -618,18 +619,52 @@ static struct tb_volume *tb_volume_new(struct tb_pool *pool,
 }
 
 /*
- * A volume and its disk.  @hidden: it can't be opened until tb_volume_show()
- * (pool open adds them all first: a failure tears them down unopened).
+ * Give @vol a disk.  @hidden: it can't be opened until tb_volume_show()
+ * (pool open adds them all first: a failure tears them down unopened; an
+ * activation shows it once its state is committed).
  */
-static int tb_volume_activate(struct tb_pool *pool, struct tb_mvol *mv,
-			      bool hidden, struct tb_volume **out)
+static int tb_volume_start_disk(struct tb_volume *vol, bool hidden)
+{
+	lockdep_assert_held(&tb_pools_mutex);
+	mutex_lock(&vol->open_mutex);
+	vol->dying = hidden;
+	mutex_unlock(&vol->open_mutex);
+	return tb_volume_add_disk(vol);
+}
+
+/*
+ * Take @vol's disk away; nobody can open it (dying, or never shown).  Its
+ * acknowledged writes are inserted (a commit after this covers them), the
+ * bios that waited on its claims are done.  @vol itself stays.
+ */
+static void tb_volume_stop_disk(struct tb_volume *vol)
+{
+	struct tb_pool *pool = vol->pool;
+
+	lockdep_assert_held(&tb_pools_mutex);
+	if (!vol->disk)
+		return;
+	tb_volume_del_disk(vol);
+	/* an opener that raced a failed pool open may have writes in flight */
+	wait_event(vol->inflight_wait, !atomic_read(&vol->inflight_writes));
+	tb_io_vol_exit(vol);
+	flush_workqueue(pool->wq);	/* bios that waited on its claims */
+	cancel_work_sync(&vol->error_work);
+	tb_volume_put_disk(vol);	/* the disk goes now or at its last close */
+}
+
+/*
+ * A volume in the pool's indexes, with a disk when @active (see
+ * tb_volume_start_disk() for @hidden).
+ */
+static int tb_volume_insert(struct tb_pool *pool, struct tb_mvol *mv,
+			    bool active, bool hidden, struct tb_volume **out)
 {
 	struct tb_volume *vol = tb_volume_new(pool, mv);
 	int r;
 
 	if (!vol)
 		return -ENOMEM;
-	vol->dying = hidden;
 	r = xa_insert(&pool->vol_ids, mv->id, vol, GFP_KERNEL);
 	if (r)
 		goto bad_id;
@@ -637,7 +672,7 @@ static int tb_volume_activate(struct tb_pool *pool, struct tb_mvol *mv,
 					  tb_vol_names);
 	if (r)
 		goto bad_name;
-	r = tb_volume_add_disk(vol);
+	r = active ? tb_volume_start_disk(vol, hidden) : 0;
 	if (r)
 		goto bad_disk;
 	list_add_tail(&vol->list, &pool->volumes);
@@ -650,11 +685,12 @@ bad_disk:
 bad_name:
 	xa_erase(&pool->vol_ids, mv->id);
 bad_id:
-	kfree(vol);
+	tb_volume_put(vol);
 	return r;
 }
 
-static void tb_volume_deactivate(struct tb_volume *vol)
+/* @vol leaves the pool's indexes, and its disk goes. */
+static void tb_volume_remove(struct tb_volume *vol)
 {
 	struct tb_pool *pool = vol->pool;
 
@@ -662,13 +698,11 @@ static void tb_volume_deactivate(struct tb_volume *vol)
 	pool->nr_volumes--;
 	rhashtable_remove_fast(&pool->vol_names, &vol->name_node, tb_vol_names);
 	xa_erase(&pool->vol_ids, vol->mv->id);
-	tb_volume_del_disk(vol);
-	/* an opener that raced a failed pool open may have writes in flight */
-	wait_event(vol->inflight_wait, !atomic_read(&vol->inflight_writes));
-	tb_io_vol_exit(vol);
-	flush_workqueue(pool->wq);	/* bios that waited on its claims */
-	cancel_work_sync(&vol->error_work);
-	tb_volume_put_disk(vol);	/* frees @vol, now or at its last close */
+	mutex_lock(&vol->open_mutex);
+	vol->dying = true;
+	mutex_unlock(&vol->open_mutex);
+	tb_volume_stop_disk(vol);
+	tb_volume_put(vol);	/* frees @vol, now or with its last disk */
 }
 
 static bool tb_valid_name(const char *name);
@@ -683,9 +717,30 @@ static int tb_check_one(void *arg, struct tb_mvol *mv)
 	return 0;
 }
 
-static int tb_activate_one(void *arg, struct tb_mvol *mv)
+/* What pool open does with the volumes it reads (tb_add_one()). */
+struct tb_open_ctx {
+	struct tb_pool *pool;
+	u8 activate;		/* enum thinblk_activate */
+};
+
+/* A volume read from the metadata at pool open (tb_check_one() passed). */
+static int tb_add_one(void *arg, struct tb_mvol *mv)
 {
-	return tb_volume_activate(arg, mv, true, NULL);
+	struct tb_open_ctx *ctx = arg;
+	bool active;
+
+	switch (ctx->activate) {
+	case THINBLK_ACTIVATE_ALL:
+		active = true;
+		break;
+	case THINBLK_ACTIVATE_KEEP:
+		active = !(mv->flags & THINBLK_VOL_F_INACTIVE);
+		break;
+	default:		/* NONE; LIST: tb_pool_activate_list() */
+		active = false;
+		break;
+	}
+	return tb_volume_insert(ctx->pool, mv, active, true, NULL);
 }
 
 /* Refuse if any volume is open; else mark them all dying. */
@@ -743,7 +798,7 @@ static void tb_pool_stop(struct tb_pool *pool)
 		flush_workqueue(pool->wq);
 	tb_nospace_timeout(&pool->nospace_work.work);	/* parked meanwhile */
 	list_for_each_entry_safe(vol, tmp, &pool->volumes, list)
-		tb_volume_deactivate(vol);
+		tb_volume_remove(vol);
 	WRITE_ONCE(pool->mode, THINBLK_MODE_FAIL);	/* stops reclaim */
 	flush_work(&pool->reclaim_work);
 	if (pool->wq)
@@ -1017,8 +1072,36 @@ static int tb_pool_delete_deferred(struct tb_pool *pool)
 	return r;
 }
 
+static struct tb_volume *tb_vol_find(struct tb_pool *pool, const char *name);
+
+/* Pool open with THINBLK_ACTIVATE_LIST: disks for the volumes named. */
+static int tb_pool_activate_list(struct tb_pool *pool,
+				 const struct nlattr *list,
+				 struct netlink_ext_ack *ea)
+{
+	struct tb_volume *vol;
+	struct nlattr *a;
+	int rem, r;
+
+	nla_for_each_nested(a, list, rem) {
+		vol = tb_vol_find(pool, nla_data(a));
+		if (!vol) {
+			tb_nl_errmsg(ea, "pool \"%s\": no volume \"%s\" to activate",
+				     pool->name, (char *)nla_data(a));
+			return -ENOENT;
+		}
+		if (vol->disk)		/* named twice */
+			continue;
+		r = tb_volume_start_disk(vol, true);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
 int tb_pool_open(const struct tb_pool_params *p, struct netlink_ext_ack *ea)
 {
+	struct tb_open_ctx ctx = { .activate = p->activate };
 	struct tb_volume *vol;
 	struct tb_pool *pool;
 	int r;
@@ -1054,11 +1137,17 @@ int tb_pool_open(const struct tb_pool_params *p, struct netlink_ext_ack *ea)
 			     p->name);
 		goto bad;
 	}
+	ctx.pool = pool;
 	r = tb_pool_start(pool);
 	if (!r)
 		r = tb_pool_delete_deferred(pool);
 	if (!r)
-		r = tb_meta_for_each_vol(pool->meta, tb_activate_one, pool);
+		r = tb_meta_for_each_vol(pool->meta, tb_add_one, &ctx);
+	if (!r && p->activate == THINBLK_ACTIVATE_LIST) {
+		r = tb_pool_activate_list(pool, p->activate_list, ea);
+		if (r == -ENOENT)
+			goto bad_started;
+	}
 	if (r == -EUCLEAN)
 		tb_nl_errmsg(ea, "pool \"%s\": metadata damaged, see the kernel log",
 			     p->name);
@@ -1434,7 +1523,7 @@ static struct tb_pool *tb_vol_new_checks(const char *pool_name,
 }
 
 static int tb_vol_make(struct tb_pool *pool, const char *name, u64 size,
-		       u64 limit, struct tb_volume *origin,
+		       u64 limit, struct tb_volume *origin, bool inactive,
 		       struct netlink_ext_ack *ea)
 {
 	struct tb_volume *vol;
@@ -1454,7 +1543,7 @@ static int tb_vol_make(struct tb_pool *pool, const char *name, u64 size,
 		return -EROFS;
 	}
 	r = tb_meta_create_vol(pool->meta, name, size, limit,
-			       origin ? origin->mv : NULL, &mv);
+			       origin ? origin->mv : NULL, inactive, &mv);
 	if (origin)
 		tb_vol_thaw(origin);
 	if (r == -ENOSPC && tb_meta_full(pool->meta)) {
@@ -1473,7 +1562,7 @@ static int tb_vol_make(struct tb_pool *pool, const char *name, u64 size,
 	r = tb_pool_commit_op(pool, ea);
 	if (r)
 		return r;
-	r = tb_volume_activate(pool, mv, false, &vol);
+	r = tb_volume_insert(pool, mv, !inactive, false, &vol);
 	if (r) {
 		/* committed deleted, so that the reclaim may drop it */
 		tb_meta_delete_vol(pool->meta, mv);
@@ -1492,7 +1581,7 @@ static int tb_vol_make(struct tb_pool *pool, const char *name, u64 size,
 }
 
 int tb_vol_create(const char *pool_name, const char *name, u64 size,
-		  u64 limit, struct netlink_ext_ack *ea)
+		  u64 limit, bool inactive, struct netlink_ext_ack *ea)
 {
 	struct tb_meta_settings s;
 	struct tb_pool *pool;
@@ -1508,13 +1597,13 @@ int tb_vol_create(const char *pool_name, const char *name, u64 size,
 	pool = tb_vol_new_checks(pool_name, name, size, pool ? s.basesize : 0,
 				 "pool's basesize", ea, &r);
 	if (pool)
-		r = tb_vol_make(pool, name, size, limit, NULL, ea);
+		r = tb_vol_make(pool, name, size, limit, NULL, inactive, ea);
 	mutex_unlock(&tb_pools_mutex);
 	return r;
 }
 
 int tb_vol_snapshot(const char *pool_name, const char *origin_name,
-		    const char *name, u64 size, u64 limit,
+		    const char *name, u64 size, u64 limit, bool inactive,
 		    struct netlink_ext_ack *ea)
 {
 	struct tb_volume *origin;
@@ -1539,7 +1628,7 @@ int tb_vol_snapshot(const char *pool_name, const char *origin_name,
 	pool = tb_vol_new_checks(pool_name, name, size, origin->mv->size,
 				 "origin's size", ea, &r);
 	if (pool)
-		r = tb_vol_make(pool, name, size, limit, origin, ea);
+		r = tb_vol_make(pool, name, size, limit, origin, inactive, ea);
 out:
 	mutex_unlock(&tb_pools_mutex);
 	return r;
@@ -1582,7 +1671,8 @@ int tb_vol_resize(const char *pool_name, const char *name, u64 size,
 	r = tb_pool_commit_op(vol->pool, ea);
 	if (r)
 		goto out;
-	set_capacity_and_notify(vol->disk, size >> SECTOR_SHIFT);
+	if (vol->disk)		/* an inactive one gets its size at activation */
+		set_capacity_and_notify(vol->disk, size >> SECTOR_SHIFT);
 	tb_changed();
 	tb_vol_event(vol, THINBLK_EVENT_VOL_RESIZED, NULL);
 out:
@@ -1607,7 +1697,7 @@ static int __tb_vol_delete(struct tb_volume *vol, struct netlink_ext_ack *ea)
 
 	lockdep_assert_held(&tb_pools_mutex);
 	strscpy(name, vol->name, sizeof(name));
-	tb_volume_deactivate(vol);
+	tb_volume_remove(vol);
 	tb_meta_delete_vol(pool->meta, mv);
 	/* on failure the record stays DELETING in memory: reclaim is stopped */
 	r = tb_pool_commit_op(pool, ea);
@@ -1701,11 +1791,13 @@ static void tb_vol_deferred_work(struct work_struct *w)
 {
 	struct tb_volume *vol = container_of(w, struct tb_volume,
 					     deferred_work);
-	struct gendisk *disk = vol->disk;
+	struct gendisk *disk;
 	bool go;
 
 	mutex_lock(&tb_pools_mutex);
 	mutex_lock(&vol->open_mutex);
+	disk = vol->deferred_disk;
+	vol->deferred_disk = NULL;
 	go = !vol->dying && !vol->openers;
 	if (go)
 		vol->dying = true;
@@ -1722,13 +1814,15 @@ static void tb_vol_deferred_work(struct work_struct *w)
 	put_disk(disk);
 }
 
-void tb_vol_last_close(struct tb_volume *vol)
+void tb_vol_last_close(struct tb_volume *vol, struct gendisk *disk)
 {
 	lockdep_assert_held(&vol->open_mutex);
+	if (vol->deferred_disk)		/* queued already, with its reference */
+		return;
 	/* not the last reference: the opener's is still held */
-	get_device(disk_to_dev(vol->disk));
-	if (!queue_work(tb_deferred_wq, &vol->deferred_work))
-		put_disk(vol->disk);
+	get_device(disk_to_dev(disk));
+	vol->deferred_disk = disk;
+	queue_work(tb_deferred_wq, &vol->deferred_work);
 }
 
 int tb_vol_set_limit(const char *pool_name, const char *name, u64 limit,
@@ -1755,6 +1849,128 @@ int tb_vol_set_limit(const char *pool_name, const char *name, u64 limit,
 	return r;
 }
 
+/* Persist @vol's state (THINBLK_VOL_F_INACTIVE), committed; undone on error. */
+static int tb_vol_commit_active(struct tb_volume *vol, bool active,
+				struct netlink_ext_ack *ea)
+{
+	struct tb_pool *pool = vol->pool;
+	int r;
+
+	r = tb_meta_set_vol_active(pool->meta, vol->mv, active);
+	if (r == -ENOSPC) {
+		tb_vol_meta_full(vol, ea);
+		return r;
+	}
+	if (!r)
+		r = tb_pool_commit_op(pool, ea);
+	if (r)
+		tb_meta_unset_vol_active(pool->meta, vol->mv, active);
+	return r;
+}
+
+static void tb_vol_state_event(struct tb_volume *vol, u32 type)
+{
+	tb_changed();
+	tb_vol_event(vol, type, NULL);
+}
+
+/*
+ * The volume to make @active, or NULL with *@r: -ENOENT, the pool not
+ * writable, or 0 when it already is so (nothing to do).
+ */
+static struct tb_volume *tb_vol_state_lookup(const char *pool_name,
+					     const char *name, bool active,
+					     struct netlink_ext_ack *ea, int *r)
+{
+	struct tb_volume *vol;
+
+	lockdep_assert_held(&tb_pools_mutex);
+	vol = tb_vol_lookup(pool_name, name, ea);
+	*r = vol ? 0 : -ENOENT;
+	if (!vol || !vol->disk == !active)
+		return NULL;
+	*r = tb_pool_check_writable(vol->pool, ea);
+	return *r ? NULL : vol;
+}
+
+/*
+ * The disk is added hidden, the state committed, then the disk shown: an
+ * activation that fails leaves the volume inactive, on disk and in memory.
+ * A deleted volume is not in the indexes: it is never found here.
+ */
+int tb_vol_activate(const char *pool_name, const char *name,
+		    struct netlink_ext_ack *ea)
+{
+	struct tb_volume *vol;
+	int r;
+
+	mutex_lock(&tb_pools_mutex);
+	vol = tb_vol_state_lookup(pool_name, name, true, ea, &r);
+	if (!vol)
+		goto out;
+	r = tb_volume_start_disk(vol, true);
+	if (r) {
+		tb_nl_errmsg(ea, "volume \"%s/%s\": cannot add its block device (%d)",
+			     pool_name, name, r);
+		goto out;
+	}
+	r = tb_vol_commit_active(vol, true, ea);
+	if (r)
+		goto bad_commit;
+	tb_volume_show(vol);
+	tb_vol_state_event(vol, THINBLK_EVENT_VOL_ACTIVATED);
+	goto out;
+bad_commit:
+	tb_volume_stop_disk(vol);
+out:
+	mutex_unlock(&tb_pools_mutex);
+	return r;
+}
+
+/*
+ * Claimed first (dying: a racing open gets ENXIO), the state set, the disk
+ * deleted (its writes inserted), then committed: the commit covers the flag
+ * and every write the volume acknowledged.  A failure gives the disk back.
+ */
+int tb_vol_deactivate(const char *pool_name, const char *name,
+		      struct netlink_ext_ack *ea)
+{
+	struct tb_volume *vol;
+	bool busy, marked;
+	int r;
+
+	mutex_lock(&tb_pools_mutex);
+	vol = tb_vol_state_lookup(pool_name, name, false, ea, &r);
+	if (!vol)
+		goto out;
+	mutex_lock(&vol->open_mutex);
+	busy = vol->openers;
+	marked = vol->deferred;
+	if (!busy && !marked)
+		vol->dying = true;
+	mutex_unlock(&vol->open_mutex);
+	r = busy || marked ? -EBUSY : 0;
+	if (r) {
+		tb_nl_errmsg(ea, busy ?
+			     "volume \"%s/%s\": device or resource busy (volume is open)" :
+			     "volume \"%s/%s\": marked for deletion at its last close",
+			     pool_name, name);
+		goto out;
+	}
+	tb_volume_stop_disk(vol);
+	r = tb_vol_commit_active(vol, false, ea);
+	if (r)
+		goto bad_commit;
+	tb_vol_state_event(vol, THINBLK_EVENT_VOL_DEACTIVATED);
+	goto out;
+bad_commit:
+	if (!tb_volume_start_disk(vol, true))
+		tb_volume_show(vol);
+out:
+	mutex_unlock(&tb_pools_mutex);
+	return r;
+}
+
 static void tb_vol_fill_info(struct tb_volume *vol, struct tb_vol_info *info)
 {
 	struct tb_pool *pool = vol->pool;
@@ -1769,8 +1985,10 @@ static void tb_vol_fill_info(struct tb_volume *vol, struct tb_vol_info *info)
 	origin = tb_vol_by_id(pool, vol->mv->origin);
 	if (origin)
 		strscpy(info->origin, origin->mv->name, sizeof(info->origin));
-	snprintf(info->device, sizeof(info->device), "/dev/%s",
-		 vol->disk->disk_name);
+	info->active = vol->disk;
+	if (vol->disk)
+		snprintf(info->device, sizeof(info->device), "/dev/%s",
+			 vol->disk->disk_name);
 	info->id = vol->mv->id;
 	info->size = vol->mv->size;
 	info->limit = vol->mv->limit;

@@ -14,6 +14,15 @@
  * A volume's ->release runs under its disk's open_mutex, which del_gendisk()
  * takes too: the last close of a volume marked for deferred deletion only
  * queues the delete (vol->deferred_work, which takes tb_pools_mutex).
+ *
+ * Active and inactive volumes: every live volume of an open pool has a
+ * struct tb_volume in the pool's indexes (lookups, usage, snapshots, delete
+ * and reclaim need no block device); an active one also has a gendisk.
+ * vol->disk is set and cleared under tb_pools_mutex only (activation,
+ * deactivation, delete, pool open and close).  struct tb_volume is counted
+ * (vol->ref): one reference for the pool's indexes, one for each gendisk
+ * that still points at it (dropped by ->free_disk, which may come after a
+ * deactivation or delete, when the last holder of the old disk lets go).
  */
 #ifndef THINBLK_POOL_H
 #define THINBLK_POOL_H
@@ -109,8 +118,8 @@ struct tb_volume {
 	char name[THINBLK_NAME_MAX];
 	struct tb_pool *pool;
 	struct tb_mvol *mv;		/* metadata record, owned by meta */
-	struct gendisk *disk;
-	int minor;
+	struct kref ref;		/* the indexes' + each gendisk's */
+	struct gendisk *disk;		/* NULL: inactive; tb_pools_mutex */
 	/* What it was snapshotted from, for sysfs; "" for a base volume. */
 	char origin_name[THINBLK_NAME_MAX];
 
@@ -125,6 +134,12 @@ struct tb_volume {
 	bool deferred;
 	/* the delete of a deferred volume, queued by its last close */
 	struct work_struct deferred_work;
+	/*
+	 * The disk that last close was of, with a reference for the queued
+	 * work (vol->disk may be NULL by the time it runs: a plain delete
+	 * after the close); under open_mutex.
+	 */
+	struct gendisk *deferred_disk;
 
 	spinlock_t freeze_lock;		/* protects frozen and frozen_bios */
 	bool frozen;			/* a snapshot is being taken */
@@ -158,6 +173,9 @@ struct tb_pool_params {
 	u8 min_free_pct;
 	u32 no_space, no_space_timeout, flags;
 	bool force;			/* create: over an existing pool */
+	u8 activate;			/* open: enum thinblk_activate */
+	/* open with THINBLK_ACTIVATE_LIST: a nest of THINBLK_A_VOL_NAME */
+	const struct nlattr *activate_list;
 };
 
 #define TB_SET_BLOCK_SIZE	BIT(0)
@@ -187,6 +205,7 @@ struct tb_vol_info {
 	char device[DISK_NAME_LEN + sizeof("/dev/")];
 	u32 id, openers;
 	bool deferred;		/* marked for deletion at its last close */
+	bool active;		/* has a block device (device is "" if not) */
 	u64 size, limit, referenced, exclusive;
 	u64 stats[THINBLK_STATS_A_MAX + 1];	/* by THINBLK_STATS_A_* */
 };
@@ -205,10 +224,17 @@ int tb_pool_get(const char *name, struct tb_pool_info *info,
 int tb_pool_get_nth(unsigned long idx, struct tb_pool_info *info);
 bool tb_pool_exists(const char *name);
 
+/* @inactive: the new volume gets no block device (record INACTIVE). */
 int tb_vol_create(const char *pool, const char *name, u64 size, u64 limit,
-		  struct netlink_ext_ack *ea);
+		  bool inactive, struct netlink_ext_ack *ea);
 int tb_vol_snapshot(const char *pool, const char *origin, const char *name,
-		    u64 size, u64 limit, struct netlink_ext_ack *ea);
+		    u64 size, u64 limit, bool inactive,
+		    struct netlink_ext_ack *ea);
+/* Give a volume its block device, or take it (-EBUSY open); persisted. */
+int tb_vol_activate(const char *pool, const char *name,
+		    struct netlink_ext_ack *ea);
+int tb_vol_deactivate(const char *pool, const char *name,
+		      struct netlink_ext_ack *ea);
 int tb_vol_resize(const char *pool, const char *name, u64 size,
 		  struct netlink_ext_ack *ea);
 /* @deferred: an open volume is marked and deleted at its last close. */
@@ -242,13 +268,18 @@ void tb_pool_check_low_water(struct tb_pool *pool);
 void tb_pool_meta_full(struct tb_pool *pool);
 void tb_vol_io_error(struct tb_volume *vol, int err);
 /* volume.c: the last opener of a deferred volume is gone (open_mutex held). */
-void tb_vol_last_close(struct tb_volume *vol);
+void tb_vol_last_close(struct tb_volume *vol, struct gendisk *disk);
 
-/* volume.c */
+/* volume.c; the disk functions run under tb_pools_mutex. */
 int tb_volume_add_disk(struct tb_volume *vol);
 void tb_volume_del_disk(struct tb_volume *vol);
+/* Drop the pool's reference to the disk; vol->disk is NULL after it. */
 void tb_volume_put_disk(struct tb_volume *vol);
+/* Opens allowed from now on (and udev told again, if it has a disk). */
 void tb_volume_show(struct tb_volume *vol);
+void tb_volume_get(struct tb_volume *vol);
+/* Drop a reference: the last one frees @vol. */
+void tb_volume_put(struct tb_volume *vol);
 int tb_volumes_init(void);
 void tb_volumes_exit(void);
 

@@ -37,21 +37,36 @@ static void tb_release(struct gendisk *disk, fmode_t mode)
 	mutex_lock(&vol->open_mutex);
 	vol->openers--;
 	if (!vol->openers && vol->deferred)
-		tb_vol_last_close(vol);
+		tb_vol_last_close(vol, disk);
 	mutex_unlock(&vol->open_mutex);
 }
 
+static void tb_volume_free(struct kref *ref)
+{
+	kfree(container_of(ref, struct tb_volume, ref));
+}
+
+void tb_volume_get(struct tb_volume *vol)
+{
+	kref_get(&vol->ref);
+}
+
+void tb_volume_put(struct tb_volume *vol)
+{
+	kref_put(&vol->ref, tb_volume_free);
+}
+
 /*
- * The volume lives as long as its disk: an opener may still hold the disk
- * after the pool deleted the volume or failed to open (tb_release then runs
- * on it), so it is freed with the disk's last reference, not before.
+ * The volume lives at least as long as each of its disks: an opener may
+ * still hold a disk after the pool deleted or deactivated the volume or
+ * failed to open (tb_release then runs on it), so the disk's reference goes
+ * with the disk's last reference, not before.  The minor is the disk's own:
+ * a volume activated again has another.
  */
 static void tb_free_disk(struct gendisk *disk)
 {
-	struct tb_volume *vol = disk->private_data;
-
-	ida_free(&tb_minors, vol->minor);
-	kfree(vol);
+	ida_free(&tb_minors, disk->first_minor);
+	tb_volume_put(disk->private_data);
 }
 
 static const struct block_device_operations tb_fops = {
@@ -132,36 +147,36 @@ static void tb_set_limits(struct tb_volume *vol, struct request_queue *q)
 int tb_volume_add_disk(struct tb_volume *vol)
 {
 	struct gendisk *disk;
-	int r;
+	int minor, r;
 
-	vol->minor = ida_alloc_max(&tb_minors, MINORMASK, GFP_KERNEL);
-	if (vol->minor < 0)
-		return vol->minor;
+	minor = ida_alloc_max(&tb_minors, MINORMASK, GFP_KERNEL);
+	if (minor < 0)
+		return minor;
 	disk = blk_alloc_disk(NUMA_NO_NODE);
 	if (!disk) {
 		r = -ENOMEM;
 		goto bad_disk;
 	}
 	disk->major = tb_major;
-	disk->first_minor = vol->minor;
+	disk->first_minor = minor;
 	disk->minors = 1;
 	disk->fops = &tb_fops;
 	disk->private_data = vol;
 	disk->flags |= GENHD_FL_NO_PART;
-	snprintf(disk->disk_name, DISK_NAME_LEN, TB_DISK_PREFIX "%d",
-		 vol->minor);
+	snprintf(disk->disk_name, DISK_NAME_LEN, TB_DISK_PREFIX "%d", minor);
 	tb_set_limits(vol, disk->queue);
 	set_capacity(disk, vol->mv->size >> SECTOR_SHIFT);
 	vol->disk = disk;
 	r = device_add_disk(NULL, disk, tb_vol_groups);
 	if (r)
 		goto bad_add;
+	tb_volume_get(vol);	/* the disk's, dropped by tb_free_disk() */
 	return 0;
 bad_add:
-	put_disk(disk);
+	put_disk(disk);		/* never added: no ->free_disk */
 	vol->disk = NULL;
 bad_disk:
-	ida_free(&tb_minors, vol->minor);
+	ida_free(&tb_minors, minor);
 	return r;
 }
 
@@ -171,7 +186,8 @@ void tb_volume_show(struct tb_volume *vol)
 	mutex_lock(&vol->open_mutex);
 	vol->dying = false;
 	mutex_unlock(&vol->open_mutex);
-	kobject_uevent(&disk_to_dev(vol->disk)->kobj, KOBJ_CHANGE);
+	if (vol->disk)
+		kobject_uevent(&disk_to_dev(vol->disk)->kobj, KOBJ_CHANGE);
 }
 
 /* The disk goes away: no new opener, no new bio. */
@@ -183,10 +199,13 @@ void tb_volume_del_disk(struct tb_volume *vol)
 	del_gendisk(vol->disk);
 }
 
-/* Drop our reference: @vol is freed with the disk, now or at its last close. */
+/* Drop our reference: the disk goes now or at its last close. */
 void tb_volume_put_disk(struct tb_volume *vol)
 {
-	put_disk(vol->disk);
+	struct gendisk *disk = vol->disk;
+
+	vol->disk = NULL;
+	put_disk(disk);
 }
 
 int tb_volumes_init(void)

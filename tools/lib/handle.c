@@ -56,6 +56,7 @@ static const struct nla_policy reply_policy[THINBLK_A_MAX + 1] = {
 	[THINBLK_A_EVENT_TIME]		= { .type = NLA_U64 },
 	[THINBLK_A_ERRNO]		= { .type = NLA_U32 },
 	[THINBLK_A_DEFERRED]		= { .type = NLA_FLAG },
+	[THINBLK_A_VOL_ACTIVE]		= { .type = NLA_U8 },
 };
 
 static const struct {

@@ -151,6 +151,17 @@ int tb_pool_create(struct tb_handle *h, const struct tb_pool_params *p,
 int tb_pool_open(struct tb_handle *h, const char *name, const char *data_dev,
 		 const char *meta_dev, struct tb_pool_info *out);
 
+/*
+ * tb_pool_open_activate - tb_pool_open() choosing which volumes get a block
+ * device at this open: activate is an enum thinblk_activate (KEEP each
+ * volume's persisted state, ALL, NONE, or LIST: exactly the n names).
+ * Nothing persisted changes.  -ENOENT a listed name is not a volume.
+ */
+int tb_pool_open_activate(struct tb_handle *h, const char *name,
+			  const char *data_dev, const char *meta_dev,
+			  int activate, const char *const *names, size_t n,
+			  struct tb_pool_info *out);
+
 /* tb_pool_close - THINBLK_CMD_POOL_CLOSE.  -EBUSY while a volume is open. */
 int tb_pool_close(struct tb_handle *h, const char *name);
 
@@ -200,6 +211,11 @@ struct tb_vol_info {
 	uint64_t referenced;		/* bytes mapped */
 	uint64_t exclusive;		/* bytes deleting it would free */
 	uint8_t deferred;		/* 1: deleted at its last close */
+	/*
+	 * 1: has a block device (device set); 0: inactive (device "").  In
+	 * what was padding before LIBTHINBLK_2: the struct's size is the same.
+	 */
+	uint8_t active;
 };
 
 /*
@@ -217,6 +233,31 @@ int tb_vol_create(struct tb_handle *h, const char *pool, const char *name,
 int tb_vol_snapshot(struct tb_handle *h, const char *pool, const char *origin,
 		    const char *name, uint64_t size, uint64_t limit,
 		    struct tb_vol_info *out);
+
+/*
+ * tb_vol_create_inactive, tb_vol_snapshot_inactive - as tb_vol_create() and
+ * tb_vol_snapshot() with INACTIVE: the new volume has no block device until
+ * tb_vol_activate() (the plain ones create it active).
+ */
+int tb_vol_create_inactive(struct tb_handle *h, const char *pool,
+			   const char *name, uint64_t size, uint64_t limit,
+			   struct tb_vol_info *out);
+int tb_vol_snapshot_inactive(struct tb_handle *h, const char *pool,
+			     const char *origin, const char *name,
+			     uint64_t size, uint64_t limit,
+			     struct tb_vol_info *out);
+
+/*
+ * tb_vol_activate, tb_vol_deactivate - THINBLK_CMD_VOL_ACTIVATE and
+ * _DEACTIVATE: give the volume its block device or take it away; the state
+ * is kept across pool reopens.  Nothing to do is success.  Errors: -EBUSY
+ * (deactivate) the device is open or marked for deferred deletion, -EROFS
+ * read-only pool, -ENOENT no such volume.
+ */
+int tb_vol_activate(struct tb_handle *h, const char *pool, const char *name,
+		    struct tb_vol_info *out);
+int tb_vol_deactivate(struct tb_handle *h, const char *pool, const char *name,
+		      struct tb_vol_info *out);
 
 /* tb_vol_resize - THINBLK_CMD_VOL_RESIZE; grows only (-EINVAL to shrink). */
 int tb_vol_resize(struct tb_handle *h, const char *pool, const char *name,

@@ -157,6 +157,50 @@ int tb_pool_open(struct tb_handle *h, const char *name, const char *data_dev,
 	return pool_request(h, msg, out);
 }
 
+/* ACTIVATE and, for LIST, the names as ACTIVATE_LIST's VOL_NAMEs */
+static int put_activate(struct nl_msg *msg, int activate,
+			const char *const *names, size_t n)
+{
+	struct nlattr *nest;
+	size_t i;
+
+	if (nla_put_u8(msg, THINBLK_A_ACTIVATE, activate))
+		return -EMSGSIZE;
+	if (activate != THINBLK_ACTIVATE_LIST)
+		return 0;
+	nest = nla_nest_start(msg, THINBLK_A_ACTIVATE_LIST);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < n; i++)
+		if (nla_put_string(msg, THINBLK_A_VOL_NAME, names[i]))
+			return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+int tb_pool_open_activate(struct tb_handle *h, const char *name,
+			  const char *data_dev, const char *meta_dev,
+			  int activate, const char *const *names, size_t n,
+			  struct tb_pool_info *out)
+{
+	struct nl_msg *msg;
+	int ret;
+
+	if (!data_dev || !meta_dev || activate < 0 ||
+	    activate >= __THINBLK_ACTIVATE_MAX ||
+	    (activate != THINBLK_ACTIVATE_LIST && n))
+		return -EINVAL;
+	msg = pool_msg(h, THINBLK_CMD_POOL_OPEN, name, data_dev, meta_dev);
+	if (!msg)
+		return -ENOMEM;
+	ret = put_activate(msg, activate, names, n);
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return pool_request(h, msg, out);
+}
+
 int tb_pool_close(struct tb_handle *h, const char *name)
 {
 	return pool_simple(h, THINBLK_CMD_POOL_CLOSE, name, NULL);

@@ -188,6 +188,8 @@ static const char *const event_names[__THINBLK_EVENT_MAX] = {
 	[THINBLK_EVENT_VOL_DELETED]		= "vol-deleted",
 	[THINBLK_EVENT_VOL_CHANGED]		= "vol-changed",
 	[THINBLK_EVENT_IO_ERROR]		= "io-error",
+	[THINBLK_EVENT_VOL_ACTIVATED]		= "vol-activated",
+	[THINBLK_EVENT_VOL_DEACTIVATED]		= "vol-deactivated",
 };
 
 static const char *const attr_names[THINBLK_A_MAX + 1] = {
@@ -229,6 +231,10 @@ static const char *const attr_names[THINBLK_A_MAX + 1] = {
 	[THINBLK_A_MIN_FREE]		= "MIN_FREE",
 	[THINBLK_A_MIN_FREE_PCT]	= "MIN_FREE_PCT",
 	[THINBLK_A_DEFERRED]		= "DEFERRED",
+	[THINBLK_A_VOL_ACTIVE]		= "VOL_ACTIVE",
+	[THINBLK_A_INACTIVE]		= "INACTIVE",
+	[THINBLK_A_ACTIVATE]		= "ACTIVATE",
+	[THINBLK_A_ACTIVATE_LIST]	= "ACTIVATE_LIST",
 };
 
 /* names[i], or NULL when i is out of range or unnamed. */

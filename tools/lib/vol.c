@@ -22,6 +22,7 @@ static const struct tb_field vol_fields[] = {
 	VOL_FIELD(referenced,	THINBLK_A_VOL_REFERENCED,	TB_U64),
 	VOL_FIELD(exclusive,	THINBLK_A_VOL_EXCLUSIVE,	TB_U64),
 	VOL_FIELD(deferred,	THINBLK_A_DEFERRED,		TB_FLAG),
+	VOL_FIELD(active,	THINBLK_A_VOL_ACTIVE,		TB_U8),
 };
 
 #define STATS_FIELD(m, a)	TB_FIELD(struct tb_vol_stats, m, a, TB_U64)
@@ -134,6 +135,49 @@ int tb_vol_snapshot(struct tb_handle *h, const char *pool, const char *origin,
 {
 	return vol_request(h, vol_msg(h, THINBLK_CMD_VOL_SNAPSHOT, pool, name),
 			   origin, size, limit, out);
+}
+
+/* msg with the INACTIVE flag, or NULL (msg freed) */
+static struct nl_msg *put_inactive(struct nl_msg *msg)
+{
+	if (msg && nla_put_flag(msg, THINBLK_A_INACTIVE)) {
+		nlmsg_free(msg);
+		msg = NULL;
+	}
+	return msg;
+}
+
+int tb_vol_create_inactive(struct tb_handle *h, const char *pool,
+			   const char *name, uint64_t size, uint64_t limit,
+			   struct tb_vol_info *out)
+{
+	return vol_request(h, put_inactive(vol_msg(h, THINBLK_CMD_VOL_CREATE,
+						   pool, name)),
+			   NULL, size, limit, out);
+}
+
+int tb_vol_snapshot_inactive(struct tb_handle *h, const char *pool,
+			     const char *origin, const char *name,
+			     uint64_t size, uint64_t limit,
+			     struct tb_vol_info *out)
+{
+	return vol_request(h, put_inactive(vol_msg(h, THINBLK_CMD_VOL_SNAPSHOT,
+						   pool, name)),
+			   origin, size, limit, out);
+}
+
+int tb_vol_activate(struct tb_handle *h, const char *pool, const char *name,
+		    struct tb_vol_info *out)
+{
+	return vol_request(h, vol_msg(h, THINBLK_CMD_VOL_ACTIVATE, pool, name),
+			   NULL, 0, 0, out);
+}
+
+int tb_vol_deactivate(struct tb_handle *h, const char *pool, const char *name,
+		      struct tb_vol_info *out)
+{
+	return vol_request(h, vol_msg(h, THINBLK_CMD_VOL_DEACTIVATE, pool, name),
+			   NULL, 0, 0, out);
 }
 
 int tb_vol_resize(struct tb_handle *h, const char *pool, const char *name,

@@ -161,13 +161,18 @@ static void dump_end_vol(struct dump_state *st)
 	}
 }
 
-/* "deferred": live, and deleted when its pool is next opened */
+/*
+ * "deferred": live, and deleted when its pool is next opened; "inactive":
+ * live, without a block device after a default open
+ */
 static const char *vol_state(const struct tb_offline_vol *vol)
 {
 	if (vol->flags & THINBLK_VOL_F_DELETING)
 		return "deleting";
 	if (vol->flags & THINBLK_VOL_F_DEFERRED_DELETE)
 		return "deferred";
+	if (vol->flags & THINBLK_VOL_F_INACTIVE)
+		return "inactive";
 	return "live";
 }
 

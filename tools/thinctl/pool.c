@@ -20,6 +20,7 @@ enum {
 	OPT_NO_DISCARD_PASSDOWN,
 	OPT_FORCE,
 	OPT_MIN_FREE,
+	OPT_ACTIVATE,
 };
 
 #define DEVICE_OPTIONS \
@@ -43,8 +44,12 @@ static const struct option create_options[] = {
 
 static const struct option open_options[] = {
 	DEVICE_OPTIONS,
+	{ "activate", required_argument, NULL, OPT_ACTIVATE },
 	CMD_COMMON_OPTIONS
 };
+
+/* pool open --activate (one command per process: KEEP when not given) */
+static struct activate_arg open_activate;
 
 static const struct option set_options[] = {
 	POLICY_OPTIONS,
@@ -227,6 +232,8 @@ static int pool_option(struct tb_pool_params *p, int opt, const char *arg,
 	case OPT_FORCE:
 		p->force = true;
 		return 0;
+	case OPT_ACTIVATE:
+		return arg_activate(arg, &open_activate, err);
 	}
 	return -EINVAL;
 }
@@ -329,7 +336,10 @@ static int pool_open(struct ctx *ctx, int argc, char **argv)
 		return ctx->status;
 	if (!ctx_handle(ctx))
 		return EXIT_FAIL;
-	ret = tb_pool_open(ctx->h, p.name, p.data_dev, p.meta_dev, &pool);
+	ret = tb_pool_open_activate(ctx->h, p.name, p.data_dev, p.meta_dev,
+				    open_activate.mode, open_activate.names,
+				    open_activate.n, &pool);
+	activate_arg_free(&open_activate);
 	if (ret)
 		return cmd_fail(ctx, ret, what_pool(p.name, what), open_hints);
 	return print_changed_pool(ctx, &pool);
@@ -513,9 +523,13 @@ const struct verb pool_verbs[] = {
 	  "        [--low-water SIZE|PCT%] [--min-free SIZE|PCT%]\n"
 	  "        [--no-space error|queue[:SECONDS]] [--no-zero]\n"
 	  "        [--no-discard-passdown] [--force]", CREATE_HELP },
-	{ "open", NULL, pool_open, "POOL --data DEV --metadata DEV",
+	{ "open", NULL, pool_open,
+	  "POOL --data DEV --metadata DEV [--activate all|none|VOL[,VOL...]]",
 	  "  Opens a pool from its metadata; succeeds if it is open already with\n"
-	  "  the same devices (by device number: any path to them will do).\n" },
+	  "  the same devices (by device number: any path to them will do).\n"
+	  "  --activate   which volumes get a block device now: all, none, or the\n"
+	  "               comma-separated names (the others stay inactive);\n"
+	  "               default: each volume's kept state (vol activate/deactivate)\n" },
 	{ "close", NULL, pool_close, "POOL", NULL },
 	{ "destroy", NULL, pool_destroy, "POOL [--force]",
 	  "  Closes the pool and wipes its superblock: every volume is lost.\n"

@@ -56,6 +56,17 @@ struct ctx {
 };
 
 /* The subcommand groups, one file each. */
+/* activate.c: pool open --activate */
+struct activate_arg {
+	int mode;			/* enum thinblk_activate */
+	const char **names;		/* LIST: n names, pointing into buf */
+	size_t n;
+	char *buf;
+};
+
+int arg_activate(const char *arg, struct activate_arg *a, char *err);
+void activate_arg_free(struct activate_arg *a);
+
 extern const struct verb pool_verbs[];
 extern const struct verb vol_verbs[];
 extern const struct verb snap_verbs[];

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * thinctl vol create|snapshot|resize|delete|set|list|show, and snap create.
+ * thinctl vol create|snapshot|resize|delete|set|list|show|activate|deactivate,
+ * and snap create.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,11 +22,13 @@ enum {
 	OPT_LIMIT,
 	OPT_TREE,
 	OPT_DEFERRED,
+	OPT_INACTIVE,
 };
 
 static const struct option size_limit_options[] = {
 	{ "size", required_argument, NULL, OPT_SIZE },
 	{ "limit", required_argument, NULL, OPT_LIMIT },
+	{ "inactive", no_argument, NULL, OPT_INACTIVE },
 	CMD_COMMON_OPTIONS
 };
 
@@ -83,6 +86,7 @@ struct vol_args {
 	uint64_t limit;			/* 0: none */
 	bool tree;
 	bool deferred;			/* delete: at the last close */
+	bool inactive;			/* create, snapshot: no device yet */
 };
 
 /* ---- output --------------------------------------------------------------- */
@@ -113,7 +117,8 @@ static void print_volume(struct printer *pr, const struct tb_vol_info *v,
 	else
 		pr_null(pr, PR_ANY, "LIMIT", "limit");
 	pr_string(pr, origin_where, "ORIGIN", "origin", *v->origin ? v->origin : NULL);
-	pr_string(pr, PR_ANY, "DEVICE", "device", v->device);
+	pr_string(pr, PR_ANY, "DEVICE", "device", *v->device ? v->device : NULL);
+	pr_bool(pr, PR_ANY, "ACTIVE", "active", v->active);
 	pr_uint(pr, PR_ANY, "OPEN", "open", v->open);
 	pr_bool(pr, PR_ANY, "DEFERRED", "deferred_delete", v->deferred);
 	pr_object_end(pr);
@@ -127,7 +132,8 @@ static int print_new_volume(struct ctx *ctx, const struct tb_vol_info *v)
 	if (ctx->quiet)
 		return EXIT_OK;
 	if (!ctx->json) {
-		puts(v->device);
+		if (*v->device)		/* an inactive one has none */
+			puts(v->device);
 		return EXIT_OK;
 	}
 	pr = ctx_printer(ctx);
@@ -259,6 +265,9 @@ static int vol_option(struct vol_args *a, int opt, const char *arg, char *err)
 	case OPT_DEFERRED:
 		a->deferred = true;
 		return 0;
+	case OPT_INACTIVE:
+		a->inactive = true;
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -371,7 +380,12 @@ static int vol_create(struct ctx *ctx, int argc, char **argv)
 
 	if (parse_vol_args(ctx, argc, argv, size_limit_options, &one_vol, &a))
 		return ctx->status;
-	ret = tb_vol_create(ctx->h, a.ref.pool, a.ref.name, a.size, a.limit, &vol);
+	if (a.inactive)
+		ret = tb_vol_create_inactive(ctx->h, a.ref.pool, a.ref.name, a.size,
+					     a.limit, &vol);
+	else
+		ret = tb_vol_create(ctx->h, a.ref.pool, a.ref.name, a.size,
+				    a.limit, &vol);
 	if (ret)
 		return vol_fail(ctx, ret, &a.ref, create_hints);
 	return print_new_volume(ctx, &vol);
@@ -385,8 +399,12 @@ static int vol_snapshot(struct ctx *ctx, int argc, char **argv)
 
 	if (parse_vol_args(ctx, argc, argv, size_limit_options, &snapshot_syntax, &a))
 		return ctx->status;
-	ret = tb_vol_snapshot(ctx->h, a.ref.pool, a.ref.name, a.snap.name, a.size,
-			      a.limit, &vol);
+	if (a.inactive)
+		ret = tb_vol_snapshot_inactive(ctx->h, a.ref.pool, a.ref.name,
+					       a.snap.name, a.size, a.limit, &vol);
+	else
+		ret = tb_vol_snapshot(ctx->h, a.ref.pool, a.ref.name, a.snap.name,
+				      a.size, a.limit, &vol);
 	if (ret)
 		return vol_fail(ctx, ret, &a.snap, create_hints);
 	return print_new_volume(ctx, &vol);
@@ -428,6 +446,31 @@ static int vol_set(struct ctx *ctx, int argc, char **argv)
 		return ctx->status;
 	ret = tb_vol_set_limit(ctx->h, a.ref.pool, a.ref.name, a.limit, &vol);
 	return vol_done(ctx, ret, &a.ref, &vol, print_changed_volume);
+}
+
+/* activate prints the device node (as create), deactivate nothing */
+static int vol_set_active(struct ctx *ctx, int argc, char **argv, bool active)
+{
+	struct tb_vol_info vol;
+	struct vol_args a;
+	int ret;
+
+	if (parse_vol_args(ctx, argc, argv, common_options, &one_vol, &a))
+		return ctx->status;
+	ret = (active ? tb_vol_activate : tb_vol_deactivate)(ctx->h, a.ref.pool,
+							     a.ref.name, &vol);
+	return vol_done(ctx, ret, &a.ref, &vol,
+			active ? print_new_volume : print_changed_volume);
+}
+
+static int vol_activate(struct ctx *ctx, int argc, char **argv)
+{
+	return vol_set_active(ctx, argc, argv, true);
+}
+
+static int vol_deactivate(struct ctx *ctx, int argc, char **argv)
+{
+	return vol_set_active(ctx, argc, argv, false);
 }
 
 static int vol_show(struct ctx *ctx, int argc, char **argv)
@@ -494,13 +537,14 @@ out:
 #define SIZE_LIMIT_HELP \
 	"  --size SIZE    virtual size (create: the pool's basesize; snapshot: the\n" \
 	"                 origin's size; never smaller)\n" \
-	"  --limit SIZE   most data the volume may allocate on its own\n"
+	"  --limit SIZE   most data the volume may allocate on its own\n" \
+	"  --inactive     no block device until vol activate (default: active)\n"
 
 const struct verb vol_verbs[] = {
-	{ "create", NULL, vol_create, "POOL/VOL [--size SIZE] [--limit SIZE]",
+	{ "create", NULL, vol_create, "POOL/VOL [--size SIZE] [--limit SIZE] [--inactive]",
 	  SIZE_LIMIT_HELP "  Prints the device node, e.g. /dev/thinblk3.\n" },
 	{ "snapshot", "snap", vol_snapshot,
-	  "POOL/ORIGIN NEWVOL [--size SIZE] [--limit SIZE]",
+	  "POOL/ORIGIN NEWVOL [--size SIZE] [--limit SIZE] [--inactive]",
 	  SIZE_LIMIT_HELP "  Prints the device node of the snapshot.\n" },
 	{ "resize", NULL, vol_resize, "POOL/VOL SIZE", "  Grows a volume, online.\n" },
 	{ "delete", "rm", vol_delete, "POOL/VOL [--deferred]",
@@ -510,12 +554,18 @@ const struct verb vol_verbs[] = {
 	{ "list", "ls", vol_list, "[POOL] [--tree]",
 	  "  --tree   show the origin chains as trees\n" },
 	{ "show", NULL, vol_show, "POOL/VOL", NULL },
+	{ "activate", NULL, vol_activate, "POOL/VOL",
+	  "  Gives the volume its block device (kept across pool reopens);\n"
+	  "  prints the device node.\n" },
+	{ "deactivate", NULL, vol_deactivate, "POOL/VOL",
+	  "  Removes its block device (refused while it is open: EBUSY); the\n"
+	  "  volume and its data stay, and it stays inactive across reopens.\n" },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
 /* `thinctl snap create POOL/ORIGIN NEWVOL`: vol snapshot */
 const struct verb snap_verbs[] = {
 	{ "create", NULL, vol_snapshot,
-	  "POOL/ORIGIN NEWVOL [--size SIZE] [--limit SIZE]", SIZE_LIMIT_HELP },
+	  "POOL/ORIGIN NEWVOL [--size SIZE] [--limit SIZE] [--inactive]", SIZE_LIMIT_HELP },
 	{ NULL, NULL, NULL, NULL, NULL },
 };

@@ -50,6 +50,17 @@
  *
  * THINBLK_CMD_POOL_OPEN   (reads existing metadata; every volume comes back)
  *   in:  req POOL_NAME, DATA_DEV, META_DEV
+ *        opt ACTIVATE (u8, enum thinblk_activate, default KEEP): which
+ *            volumes get a block device at this open: KEEP each volume's
+ *            persisted state (THINBLK_VOL_F_INACTIVE), ALL, NONE, or LIST:
+ *            exactly the volumes named in ACTIVATE_LIST (a nest of VOL_NAME
+ *            attributes, required with LIST and refused otherwise).  The
+ *            choice is for this open only: no record is rewritten
+ *            (VOL_ACTIVATE and VOL_DEACTIVATE change the persisted state).
+ *            An inactive volume is listed, counted, snapshotted, resized,
+ *            limited and deleted like an active one; it has no block device
+ *            and no sysfs directory.  err: ENOENT a name in ACTIVATE_LIST is
+ *            not a volume of the pool (the message names it; nothing opened)
  *   out: the pool, as POOL_GET.  Opening an already open pool with the same
  *        devices succeeds (idempotent, for startup scripts).  "The same" is
  *        by device number: /dev/vdb, a /dev/disk/by-id link to it and a
@@ -92,7 +103,9 @@
  *
  * THINBLK_CMD_VOL_CREATE
  *   in:  req POOL_NAME, VOL_NAME; opt VOL_SIZE (default: the pool's basesize;
- *        smaller than basesize is refused), VOL_LIMIT
+ *        smaller than basesize is refused), VOL_LIMIT, INACTIVE (flag: the
+ *        new volume is created inactive, without a block device; without
+ *        it, it is active, as LVM's lvcreate)
  *   out: the volume, as VOL_GET (VOL_DEVICE is the block device node)
  *   err: EEXIST name in use; EINVAL size below basesize or above
  *        THINBLK_VOL_SIZE_MAX; ENOENT no such pool; ENOSPC free data space
@@ -101,7 +114,8 @@
  * THINBLK_CMD_VOL_SNAPSHOT  (of a volume or a snapshot; origin stays online)
  *   in:  req POOL_NAME, VOL_ORIGIN (existing), VOL_NAME (new);
  *        opt VOL_SIZE (>= the origin's size; default the origin's size),
- *        VOL_LIMIT
+ *        VOL_LIMIT, INACTIVE (as VOL_CREATE).  The origin may be inactive;
+ *        the snapshot is active unless INACTIVE is given
  *   out: the new volume, as VOL_GET
  *
  * THINBLK_CMD_VOL_RESIZE   in: req POOL_NAME, VOL_NAME, VOL_SIZE.  Grows
@@ -123,10 +137,24 @@
  *        once it is closed still works)
  * THINBLK_CMD_VOL_SET      in: req POOL_NAME, VOL_NAME, VOL_LIMIT (0 = none)
  *        out: the volume
+ * THINBLK_CMD_VOL_ACTIVATE   in: req POOL_NAME, VOL_NAME.  Gives an inactive
+ *        volume its block device and persists the state (the record loses
+ *        THINBLK_VOL_F_INACTIVE, committed before the device appears);
+ *        VOL_ACTIVATED event.  An active volume: nothing to do, success.
+ *        out: the volume.  err: EROFS the pool is read-only (open it with
+ *        ACTIVATE instead); ENOSPC out of metadata space
+ * THINBLK_CMD_VOL_DEACTIVATE in: req POOL_NAME, VOL_NAME.  Removes the block
+ *        device of a volume nobody has open, and persists the state
+ *        (committed: the commit also makes every write the volume
+ *        acknowledged durable, as any commit does); VOL_DEACTIVATED event.
+ *        An inactive volume: success.  out: the volume.
+ *        err: EBUSY the device is open, or the volume is marked for
+ *        deferred deletion; EROFS read-only pool; ENOSPC out of metadata space
  *
  * THINBLK_CMD_VOL_GET  (doit with POOL_NAME + VOL_NAME; dump with optional
  *        POOL_NAME filter, -ENOENT if that pool does not exist)
- *   out: POOL_NAME, VOL_NAME, VOL_ID (u32), VOL_DEVICE (string, "/dev/thinblkN"),
+ *   out: POOL_NAME, VOL_NAME, VOL_ID (u32), VOL_DEVICE (string, "/dev/thinblkN";
+ *        absent when inactive), VOL_ACTIVE (u8, 1 active, 0 inactive),
  *        VOL_SIZE, VOL_ORIGIN (absent for a base volume), VOL_LIMIT (absent
  *        when none), VOL_OPEN (u32 openers), VOL_REFERENCED (bytes mapped),
  *        VOL_EXCLUSIVE (bytes deleting it would free), DEFERRED (flag,
@@ -156,7 +184,9 @@
  * EVENT_TIME (u64 ns, CLOCK_REALTIME), POOL_NAME, and when it concerns a volume
  * VOL_NAME; details per type: VOL_ORIGIN (snapshotted), VOL_SIZE (created,
  * snapshotted, resized, changed), POOL_MODE (mode changed), DATA_USED and
- * DATA_SIZE (low water, out of data space), ERRNO (u32, I/O error).  Events
+ * DATA_SIZE (low water, out of data space), ERRNO (u32, I/O error); none
+ * for VOL_ACTIVATED and VOL_DEACTIVATED (VOL_ACTIVATE, VOL_DEACTIVATE; not
+ * sent for the volumes a POOL_OPEN activates, nor for a new volume).  Events
  * are sent in the order the changes happened.
  */
 
@@ -199,6 +229,15 @@ enum thinblk_no_space {
 };
 
 /* Ordered: a pool only moves down this list by itself. */
+/* POOL_OPEN's ACTIVATE: which volumes get a block device. */
+enum thinblk_activate {
+	THINBLK_ACTIVATE_KEEP,		/* each volume's persisted state */
+	THINBLK_ACTIVATE_ALL,
+	THINBLK_ACTIVATE_NONE,
+	THINBLK_ACTIVATE_LIST,		/* those in ACTIVATE_LIST only */
+	__THINBLK_ACTIVATE_MAX
+};
+
 enum thinblk_pool_mode {
 	THINBLK_MODE_WRITE,		/* read-write */
 	THINBLK_MODE_OUT_OF_DATA_SPACE,	/* allocations fail or queue */
@@ -231,6 +270,8 @@ enum thinblk_cmd {
 	THINBLK_CMD_VOL_GET,
 	THINBLK_CMD_VOL_STATS,
 	THINBLK_CMD_EVENT,		/* multicast only */
+	THINBLK_CMD_VOL_ACTIVATE,
+	THINBLK_CMD_VOL_DEACTIVATE,
 	__THINBLK_CMD_MAX
 };
 #define THINBLK_CMD_MAX (__THINBLK_CMD_MAX - 1)
@@ -275,6 +316,10 @@ enum thinblk_attr {
 	THINBLK_A_MIN_FREE,		/* u64 bytes free, 0 = no floor */
 	THINBLK_A_MIN_FREE_PCT,		/* u8, 0..100, of the data size */
 	THINBLK_A_DEFERRED,		/* flag: delete at the last close */
+	THINBLK_A_VOL_ACTIVE,		/* u8, 0 or 1 (VOL_GET only) */
+	THINBLK_A_INACTIVE,		/* flag: create/snapshot inactive */
+	THINBLK_A_ACTIVATE,		/* u8, enum thinblk_activate */
+	THINBLK_A_ACTIVATE_LIST,	/* nest of VOL_NAME */
 	__THINBLK_A_MAX
 };
 #define THINBLK_A_MAX (__THINBLK_A_MAX - 1)
@@ -311,6 +356,8 @@ enum thinblk_event {
 	THINBLK_EVENT_VOL_DELETED,
 	THINBLK_EVENT_VOL_CHANGED,	/* limit set, or deferred deletion marked */
 	THINBLK_EVENT_IO_ERROR,
+	THINBLK_EVENT_VOL_ACTIVATED,	/* VOL_ACTIVATE gave it a device */
+	THINBLK_EVENT_VOL_DEACTIVATED,
 	__THINBLK_EVENT_MAX
 };
 
@@ -379,6 +426,15 @@ enum thinblk_event {
  * refuses a pool holding it).
  */
 #define THINBLK_VOL_F_DEFERRED_DELETE	(1U << 2)
+/*
+ * With LIVE only: the volume is inactive (VOL_DEACTIVATE, or created with
+ * INACTIVE): a POOL_OPEN with ACTIVATE KEEP (the default) gives it no block
+ * device.  A record without it (every record written before this bit) is
+ * active.  LIVE | INACTIVE is the fourth valid set of flags; a module older
+ * than this bit refuses a pool holding such a record (bad flags) rather than
+ * misread it.  No format version change: the layout is the same.
+ */
+#define THINBLK_VOL_F_INACTIVE		(1U << 3)
 
 struct thinblk_disk_header {
 	__le32 csum;

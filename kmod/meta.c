@@ -1342,10 +1342,12 @@ static u32 tb_vol_active_flags(struct tb_mvol *v, bool active)
 			v->flags | THINBLK_VOL_F_INACTIVE;
 }
 
-int tb_meta_set_vol_active(struct tb_meta *m, struct tb_mvol *v, bool active)
+int tb_meta_set_vol_active(struct tb_meta *m, struct tb_mvol *v, bool active,
+			   bool *changed)
 {
 	int r;
 
+	*changed = false;
 	tb_lock(m);
 	if (tb_vol_active_flags(v, active) == v->flags) {
 		r = 0;
@@ -1357,6 +1359,7 @@ int tb_meta_set_vol_active(struct tb_meta *m, struct tb_mvol *v, bool active)
 	if (!r) {
 		v->flags = tb_vol_active_flags(v, active);
 		tb_vol_dirty(m, v);
+		*changed = true;
 	}
 out:
 	tb_unlock(m);
@@ -1367,10 +1370,8 @@ void tb_meta_unset_vol_active(struct tb_meta *m, struct tb_mvol *v,
 			      bool active)
 {
 	tb_lock(m);
-	if (tb_vol_active_flags(v, !active) != v->flags) {
-		v->flags = tb_vol_active_flags(v, !active);
-		tb_vol_dirty(m, v);
-	}
+	v->flags = tb_vol_active_flags(v, !active);
+	tb_vol_dirty(m, v);
 	tb_unlock(m);
 }
 

@@ -186,11 +186,13 @@ int tb_meta_set_vol_limit(struct tb_meta *m, struct tb_mvol *v, u64 limit);
 int tb_meta_delete_vol(struct tb_meta *m, struct tb_mvol *v);
 /*
  * Set or clear @v's THINBLK_VOL_F_INACTIVE (to be committed by the caller;
- * nothing to do when it already is so).  -ENOSPC out of metadata space,
- * -EROFS metadata read-only.  On a failed commit the caller sets it back.
+ * nothing to do when it already is so: *@changed tells).  -ENOSPC out of
+ * metadata space, -EROFS metadata read-only.  On a failed commit the caller
+ * sets it back, only when *@changed.
  */
-int tb_meta_set_vol_active(struct tb_meta *m, struct tb_mvol *v, bool active);
-/* Take tb_meta_set_vol_active(@active) back (its commit failed). */
+int tb_meta_set_vol_active(struct tb_meta *m, struct tb_mvol *v, bool active,
+			   bool *changed);
+/* Take a tb_meta_set_vol_active(@active) that changed the flag back. */
 void tb_meta_unset_vol_active(struct tb_meta *m, struct tb_mvol *v,
 			      bool active);
 /*

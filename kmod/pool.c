@@ -1854,16 +1854,17 @@ static int tb_vol_commit_active(struct tb_volume *vol, bool active,
 				struct netlink_ext_ack *ea)
 {
 	struct tb_pool *pool = vol->pool;
+	bool changed;
 	int r;
 
-	r = tb_meta_set_vol_active(pool->meta, vol->mv, active);
+	r = tb_meta_set_vol_active(pool->meta, vol->mv, active, &changed);
 	if (r == -ENOSPC) {
 		tb_vol_meta_full(vol, ea);
 		return r;
 	}
 	if (!r)
 		r = tb_pool_commit_op(pool, ea);
-	if (r)
+	if (r && changed)
 		tb_meta_unset_vol_active(pool->meta, vol->mv, active);
 	return r;
 }

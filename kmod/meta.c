@@ -19,6 +19,9 @@
 #include "meta.h"
 #include "space_map.h"
 
+/* The flags a live volume's record may carry. */
+#define TB_VOL_LIVE_FLAGS	(THINBLK_VOL_F_LIVE | THINBLK_VOL_F_DEFERRED_DELETE | \
+				 THINBLK_VOL_F_INACTIVE)
 #define TB_SB_BLOCK 0
 /* Translation cache entries per volume (8-16 bytes each). */
 #define TB_CACHE_MAX (1UL << 20)
@@ -995,9 +998,13 @@ static int tb_check_vol_record(struct tb_meta *m, u64 id,
 		       id, m->next_id);
 		return -EUCLEAN;
 	}
-	if (flags != THINBLK_VOL_F_LIVE && flags != THINBLK_VOL_F_DELETING &&
-	    flags != (THINBLK_VOL_F_LIVE | THINBLK_VOL_F_DEFERRED_DELETE) &&
-	    flags != (THINBLK_VOL_F_LIVE | THINBLK_VOL_F_INACTIVE)) {
+	/*
+	 * DELETING alone, or LIVE with either, both or neither of
+	 * DEFERRED_DELETE and INACTIVE (a volume flagged inactive may be
+	 * activated by pool open --activate, then marked for deletion).
+	 */
+	if (flags != THINBLK_VOL_F_DELETING &&
+	    (flags & ~TB_VOL_LIVE_FLAGS || !(flags & THINBLK_VOL_F_LIVE))) {
 		pr_err("thinblk: volume %llu: bad flags %#x\n", id, flags);
 		return -EUCLEAN;
 	}

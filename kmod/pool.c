@@ -1074,6 +1074,54 @@ static int tb_pool_delete_deferred(struct tb_pool *pool)
 
 static struct tb_volume *tb_vol_find(struct tb_pool *pool, const char *name);
 
+/* A name of pool open's activate list, looked for in the metadata. */
+struct tb_listed {
+	const char *name;
+	u32 flags;
+	bool found;
+};
+
+static int tb_find_listed(void *arg, struct tb_mvol *mv)
+{
+	struct tb_listed *l = arg;
+
+	if (strcmp(mv->name, l->name))
+		return 0;
+	l->found = true;
+	l->flags = mv->flags;
+	return 1;		/* stop */
+}
+
+/*
+ * Before pool open commits anything: every volume the activate list names
+ * exists and is not one this open deletes (marked at a last close that
+ * never came).
+ */
+static int tb_check_activate_list(struct tb_pool *pool,
+				  const struct nlattr *list,
+				  struct netlink_ext_ack *ea)
+{
+	struct nlattr *a;
+	int rem;
+
+	nla_for_each_nested(a, list, rem) {
+		struct tb_listed l = { .name = nla_data(a) };
+
+		tb_meta_for_each_vol(pool->meta, tb_find_listed, &l);
+		if (!l.found) {
+			tb_nl_errmsg(ea, "pool \"%s\": no volume \"%s\" to activate",
+				     pool->name, l.name);
+			return -ENOENT;
+		}
+		if (l.flags & THINBLK_VOL_F_DEFERRED_DELETE) {
+			tb_nl_errmsg(ea, "pool \"%s\": volume \"%s\" is marked for deletion (this open deletes it)",
+				     pool->name, l.name);
+			return -ENOENT;
+		}
+	}
+	return 0;
+}
+
 /* Pool open with THINBLK_ACTIVATE_LIST: disks for the volumes named. */
 static int tb_pool_activate_list(struct tb_pool *pool,
 				 const struct nlattr *list,
@@ -1136,6 +1184,11 @@ int tb_pool_open(const struct tb_pool_params *p, struct netlink_ext_ack *ea)
 		tb_nl_errmsg(ea, "pool \"%s\": metadata damaged, see the kernel log",
 			     p->name);
 		goto bad;
+	}
+	if (p->activate == THINBLK_ACTIVATE_LIST) {
+		r = tb_check_activate_list(pool, p->activate_list, ea);
+		if (r)
+			goto bad;
 	}
 	ctx.pool = pool;
 	r = tb_pool_start(pool);
@@ -1875,9 +1928,17 @@ static void tb_vol_state_event(struct tb_volume *vol, u32 type)
 	tb_vol_event(vol, type, NULL);
 }
 
+/* The state @vol's record keeps (changed only under tb_pools_mutex). */
+static bool tb_vol_recorded_active(struct tb_volume *vol)
+{
+	return !(READ_ONCE(vol->mv->flags) & THINBLK_VOL_F_INACTIVE);
+}
+
 /*
  * The volume to make @active, or NULL with *@r: -ENOENT, the pool not
- * writable, or 0 when it already is so (nothing to do).
+ * writable, or 0 when it already is so, with a disk or not and recorded so
+ * (nothing to do).  pool open --activate may have left the disk and the
+ * record disagreeing: then the caller commits the record only.
  */
 static struct tb_volume *tb_vol_state_lookup(const char *pool_name,
 					     const char *name, bool active,
@@ -1888,7 +1949,8 @@ static struct tb_volume *tb_vol_state_lookup(const char *pool_name,
 	lockdep_assert_held(&tb_pools_mutex);
 	vol = tb_vol_lookup(pool_name, name, ea);
 	*r = vol ? 0 : -ENOENT;
-	if (!vol || !vol->disk == !active)
+	if (!vol || (!vol->disk == !active &&
+		     tb_vol_recorded_active(vol) == active))
 		return NULL;
 	*r = tb_pool_check_writable(vol->pool, ea);
 	return *r ? NULL : vol;
@@ -1909,6 +1971,12 @@ int tb_vol_activate(const char *pool_name, const char *name,
 	vol = tb_vol_state_lookup(pool_name, name, true, ea, &r);
 	if (!vol)
 		goto out;
+	if (vol->disk) {		/* only the record says inactive */
+		r = tb_vol_commit_active(vol, true, ea);
+		if (!r)
+			tb_vol_state_event(vol, THINBLK_EVENT_VOL_ACTIVATED);
+		goto out;
+	}
 	r = tb_volume_start_disk(vol, true);
 	if (r) {
 		tb_nl_errmsg(ea, "volume \"%s/%s\": cannot add its block device (%d)",
@@ -1929,9 +1997,11 @@ out:
 }
 
 /*
- * Claimed first (dying: a racing open gets ENXIO), the state set, the disk
- * deleted (its writes inserted), then committed: the commit covers the flag
- * and every write the volume acknowledged.  A failure gives the disk back.
+ * Claimed first (dying: a racing open gets ENXIO, and nobody has it open),
+ * the state set and committed (the commit covers every write the volume
+ * acknowledged), then the disk deleted.  A failed commit leaves the disk as
+ * it was: taking it away first would release the writes the failed commit
+ * could not record, and a disk given back would read their old contents.
  */
 int tb_vol_deactivate(const char *pool_name, const char *name,
 		      struct netlink_ext_ack *ea)
@@ -1944,6 +2014,12 @@ int tb_vol_deactivate(const char *pool_name, const char *name,
 	vol = tb_vol_state_lookup(pool_name, name, false, ea, &r);
 	if (!vol)
 		goto out;
+	if (!vol->disk) {		/* only the record says active */
+		r = tb_vol_commit_active(vol, false, ea);
+		if (!r)
+			tb_vol_state_event(vol, THINBLK_EVENT_VOL_DEACTIVATED);
+		goto out;
+	}
 	mutex_lock(&vol->open_mutex);
 	busy = vol->openers;
 	marked = vol->deferred;
@@ -1958,15 +2034,15 @@ int tb_vol_deactivate(const char *pool_name, const char *name,
 			     pool_name, name);
 		goto out;
 	}
-	tb_volume_stop_disk(vol);
 	r = tb_vol_commit_active(vol, false, ea);
-	if (r)
-		goto bad_commit;
+	if (r) {
+		mutex_lock(&vol->open_mutex);
+		vol->dying = false;
+		mutex_unlock(&vol->open_mutex);
+		goto out;
+	}
+	tb_volume_stop_disk(vol);
 	tb_vol_state_event(vol, THINBLK_EVENT_VOL_DEACTIVATED);
-	goto out;
-bad_commit:
-	if (!tb_volume_start_disk(vol, true))
-		tb_volume_show(vol);
 out:
 	mutex_unlock(&tb_pools_mutex);
 	return r;

@@ -660,10 +660,11 @@ static void check_record(struct image *img, const struct tb_offline_vol *vol,
 {
 	char shown[THINBLK_NAME_MAX];
 
-	if (vol->flags != THINBLK_VOL_F_LIVE &&
-	    vol->flags != THINBLK_VOL_F_DELETING &&
-	    vol->flags != (THINBLK_VOL_F_LIVE | THINBLK_VOL_F_DEFERRED_DELETE) &&
-	    vol->flags != (THINBLK_VOL_F_LIVE | THINBLK_VOL_F_INACTIVE))
+	/* DELETING alone, or LIVE with any of DEFERRED_DELETE and INACTIVE */
+	if (vol->flags != THINBLK_VOL_F_DELETING &&
+	    (!(vol->flags & THINBLK_VOL_F_LIVE) ||
+	     vol->flags & ~(THINBLK_VOL_F_LIVE | THINBLK_VOL_F_DEFERRED_DELETE |
+			    THINBLK_VOL_F_INACTIVE)))
 		damaged(img, "volume %" PRIu32 ": flags %#" PRIx32, vol->id,
 			vol->flags);
 	else if (vol->id >= img->rep->next_volume_id)

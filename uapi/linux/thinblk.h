@@ -60,9 +60,12 @@
  *            An inactive volume is listed, counted, snapshotted, resized,
  *            limited and deleted like an active one; it has no block device
  *            and no sysfs directory.  err: ENOENT a name in ACTIVATE_LIST is
- *            not a volume of the pool (the message names it; nothing opened)
+ *            not a volume of the pool, or one marked DEFERRED_DELETE (this
+ *            open deletes it); the message names it; nothing is opened
+ *            and the metadata is unchanged
  *   out: the pool, as POOL_GET.  Opening an already open pool with the same
- *        devices succeeds (idempotent, for startup scripts).  "The same" is
+ *        devices succeeds (idempotent, for startup scripts; ACTIVATE does
+ *        nothing then: VOL_ACTIVATE gives a volume its device).  "The same" is
  *        by device number: /dev/vdb, a /dev/disk/by-id link to it and a
  *        path relative to the caller's directory are one device.
  *   err: EUCLEAN/EIO metadata damaged (the message names the block);
@@ -140,14 +143,18 @@
  * THINBLK_CMD_VOL_ACTIVATE   in: req POOL_NAME, VOL_NAME.  Gives an inactive
  *        volume its block device and persists the state (the record loses
  *        THINBLK_VOL_F_INACTIVE, committed before the device appears);
- *        VOL_ACTIVATED event.  An active volume: nothing to do, success.
+ *        VOL_ACTIVATED event.  An active volume recorded active: nothing
+ *        to do, success; one whose device came from POOL_OPEN's ACTIVATE
+ *        but whose record says inactive: the record only is committed.
  *        out: the volume.  err: EROFS the pool is read-only (open it with
  *        ACTIVATE instead); ENOSPC out of metadata space
  * THINBLK_CMD_VOL_DEACTIVATE in: req POOL_NAME, VOL_NAME.  Removes the block
  *        device of a volume nobody has open, and persists the state
  *        (committed: the commit also makes every write the volume
  *        acknowledged durable, as any commit does); VOL_DEACTIVATED event.
- *        An inactive volume: success.  out: the volume.
+ *        An inactive volume recorded inactive: success (recorded active,
+ *        after POOL_OPEN's ACTIVATE: the record only is committed).
+ *        out: the volume.
  *        err: EBUSY the device is open, or the volume is marked for
  *        deferred deletion; EROFS read-only pool; ENOSPC out of metadata space
  *
@@ -228,7 +235,6 @@ enum thinblk_no_space {
 	__THINBLK_NO_SPACE_MAX
 };
 
-/* Ordered: a pool only moves down this list by itself. */
 /* POOL_OPEN's ACTIVATE: which volumes get a block device. */
 enum thinblk_activate {
 	THINBLK_ACTIVATE_KEEP,		/* each volume's persisted state */
@@ -238,6 +244,7 @@ enum thinblk_activate {
 	__THINBLK_ACTIVATE_MAX
 };
 
+/* Ordered: a pool only moves down this list by itself. */
 enum thinblk_pool_mode {
 	THINBLK_MODE_WRITE,		/* read-write */
 	THINBLK_MODE_OUT_OF_DATA_SPACE,	/* allocations fail or queue */
@@ -419,20 +426,20 @@ enum thinblk_event {
 #define THINBLK_VOL_F_LIVE		(1U << 0)
 #define THINBLK_VOL_F_DELETING		(1U << 1)
 /*
- * With LIVE only: delete the volume at its last close (VOL_DELETE with
+ * With LIVE: delete the volume at its last close (VOL_DELETE with
  * DEFERRED); a pool opened with such a record deletes it then, as nobody can
- * have it open.  A record's flags are LIVE, LIVE | DEFERRED_DELETE or
- * DELETING; anything else is damage (and a module older than this bit
- * refuses a pool holding it).
+ * have it open.  A record's flags are DELETING alone, or LIVE with any of
+ * DEFERRED_DELETE and INACTIVE (five sets); anything else is damage (and a
+ * module older than a bit refuses a pool holding it).
  */
 #define THINBLK_VOL_F_DEFERRED_DELETE	(1U << 2)
 /*
- * With LIVE only: the volume is inactive (VOL_DEACTIVATE, or created with
+ * With LIVE: the volume is inactive (VOL_DEACTIVATE, or created with
  * INACTIVE): a POOL_OPEN with ACTIVATE KEEP (the default) gives it no block
  * device.  A record without it (every record written before this bit) is
- * active.  LIVE | INACTIVE is the fourth valid set of flags; a module older
- * than this bit refuses a pool holding such a record (bad flags) rather than
- * misread it.  No format version change: the layout is the same.
+ * active.  It may be with DEFERRED_DELETE too (a volume given its device by
+ * POOL_OPEN's ACTIVATE, then marked); a module older than this bit refuses a
+ * pool holding such a record (bad flags) rather than misread it.  No format version change: the layout is the same.
  */
 #define THINBLK_VOL_F_INACTIVE		(1U << 3)
 

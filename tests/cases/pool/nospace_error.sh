@@ -8,10 +8,15 @@ a=$(tb_vol p0/a)
 b=$(tb_vol p0/b)
 expect_ok tbpattern write "$b" 0 1M 1
 t0=$(cut -d. -f1 /proc/uptime)
-expect_fail tbpattern write "$a" 0 16M 2
+# O_DIRECT: the bio's status reaches the caller as its errno
+expect_err "No space left on device" tbpattern -D write "$a" 0 16M 2
 t1=$(cut -d. -f1 /proc/uptime)
 [ $((t1 - t0)) -lt 10 ] || fail "error policy took $((t1 - t0)) s"
 expect_eq "$(tb_field 'pool show p0' .mode)" out-of-data-space "pool mode"
+expect_eq "$(tb_field 'pool show p0' .no_space)" error "policy"
+# a second try fails the same way (the policy is not a one-shot)
+expect_err "No space left on device" tbpattern -D write "$a" 12M 1M 2
+[ "$(thinctl -j stats --no-stream p0/a | jq '.[0].errors')" -ge 2 ] || fail "errors not counted on a"
 # mapped blocks of other volumes can still be read and overwritten
 expect_ok tbpattern verify "$b" 0 1M 1
 expect_ok tbpattern write "$b" 0 1M 3

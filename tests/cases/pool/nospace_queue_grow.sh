@@ -28,7 +28,19 @@ expect_eq "$(tb_field 'pool show p0' .mode)" write "mode after grow"
 # now fill it again with a short timeout: the write fails after the timeout
 expect_ok thinctl pool set p0 --no-space queue:3
 t0=$(cut -d. -f1 /proc/uptime)
-expect_fail tbpattern write "$v" 6M 4M 2
+expect_err "No space left on device" tbpattern -D write "$v" 6M 4M 2
 t1=$(cut -d. -f1 /proc/uptime)
 [ $((t1 - t0)) -ge 2 ] || fail "queued write failed too early ($((t1 - t0)) s)"
 [ $((t1 - t0)) -lt 30 ] || fail "queued write not failed after the timeout ($((t1 - t0)) s)"
+# after the timeout: still out of space, nothing written before was lost, and
+# blocks that are mapped can still be overwritten
+expect_eq "$(tb_field 'pool show p0' .mode)" out-of-data-space "mode after the timeout"
+expect_ok tbpattern -D verify "$v" 0 6M 1
+expect_ok tbpattern -D write "$v" 0 1M 3
+expect_ok tbpattern -D verify "$v" 0 1M 3
+# and growing again lets the failed range be written
+dm_set data "0 32768 linear /dev/ram0 0"
+expect_ok thinctl pool grow p0
+expect_ok tbpattern -D write "$v" 6M 4M 2
+expect_ok tbpattern -D verify "$v" 6M 4M 2
+expect_eq "$(tb_field 'pool show p0' .mode)" write "mode after the second grow"

@@ -46,7 +46,7 @@ while [ $n -lt 12 ]; do
 	s=$(tb_snap p0/v$o snap$n)
 	eval "snapdev$n=$s"
 	if [ $o -ge 3 ]; then
-		p=$(check_snap $n) || exit 1
+		p=$(check_snap $n) || fail "${p#FAIL: }"
 		info "snap$n of v$o: $p"
 		eval "prefix$n=\"$p\""
 		# taken while the writer ran: a proper prefix
@@ -56,7 +56,7 @@ while [ $n -lt 12 ]; do
 		d=$((n - 2))
 		if [ $((d % 4 + 1)) -ge 3 ]; then
 			# written around for 2 more snapshots: unchanged
-			p=$(check_snap $d) || exit 1
+			p=$(check_snap $d) || fail "${p#FAIL: }"
 			eval "want=\$prefix$d"
 			expect_eq "$p" "$want" "snap$d's prefix, checked again before its delete"
 		fi
@@ -78,7 +78,7 @@ done
 # the two snapshots left still hold what they held when taken
 for d in 10 11; do
 	[ $((d % 4 + 1)) -ge 3 ] || continue
-	p=$(check_snap $d) || exit 1
+	p=$(check_snap $d) || fail "${p#FAIL: }"
 	eval "want=\$prefix$d"
 	expect_eq "$p" "$want" "snap$d's prefix at the end"
 done

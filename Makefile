@@ -54,13 +54,26 @@ DEB_PACKAGES := build-essential pkg-config kmod cpio busybox-static \
 
 .PHONY: all module tools install install-module install-tools install-dkms \
 	uninstall uninstall-module uninstall-tools uninstall-dkms \
-	clean deps check check-harness demo bench help FORCE
+	clean deps check check-harness demo bench help FORCE \
+	module-faults
 
 all: module tools
 
 module:
 	@[ -d "$(KDIR)" ] || { echo "no kernel build tree at '$(KDIR)': run 'make deps' or set KDIR=" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+
+# The module with fault points (kmod/fault.h), for tests only: built from a
+# copy of the sources with CONFIG_THINBLK_FAULTS=y, so that it never takes
+# kmod/thinblk.ko's place; tests/run puts it in the guest beside the real one.
+FAULTS_DIR := build/faults
+FAULTS_SRC := Kbuild kmod/Kbuild uapi/linux/thinblk.h \
+	$(filter-out %.mod.c,$(wildcard kmod/*.[ch]))
+module-faults:
+	@[ -d "$(KDIR)" ] || { echo "no kernel build tree at '$(KDIR)': run 'make deps' or set KDIR=" >&2; exit 1; }
+	@for f in $(FAULTS_SRC); do mkdir -p $(FAULTS_DIR)/$$(dirname $$f) && \
+		cp -p $$f $(FAULTS_DIR)/$$f || exit 1; done
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(FAULTS_DIR) W=1 CONFIG_THINBLK_FAULTS=y modules
 
 tools: $(GENERATED)
 	$(MAKE) -C tools
@@ -145,7 +158,7 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
 	$(MAKE) -C tools clean
 	rm -f $(GENERATED)
-	rm -rf tests/out
+	rm -rf tests/out build
 
 deps:
 	@if [ "$$(id -u)" != 0 ]; then \
@@ -160,7 +173,7 @@ deps:
 # The README's test command: everything, in QEMU guests.  T=group or T=group/case
 # runs a subset.
 check: deps
-	$(MAKE) all
+	$(MAKE) all module-faults
 	tests/run $(if $(T),--only $(T))
 
 # Shows that the harness reports the planted failures: tests/selftest/cases in

@@ -7,6 +7,7 @@
 #include <linux/thinblk.h>
 
 #include "bm.h"
+#include "fault.h"
 
 struct tb_bm {
 	struct dm_bufio_client *bufio;
@@ -102,9 +103,13 @@ int tb_bm_read(struct tb_bm *bm, u64 b, u32 type, bool can_block,
 		return -EUCLEAN;
 	}
 	if (can_block) {
-		p = dm_bufio_read(bm->bufio, b, buf);
-		if (IS_ERR(p))
+		p = tb_fault(TB_FAULT_META_READ) ? ERR_PTR(-EIO) :
+		    dm_bufio_read(bm->bufio, b, buf);
+		if (IS_ERR(p)) {
+			pr_err_ratelimited("thinblk: metadata block %llu: read error %ld\n",
+					   b, PTR_ERR(p));
 			return PTR_ERR(p);
+		}
 	} else {
 		p = dm_bufio_get(bm->bufio, b, buf);
 		if (IS_ERR_OR_NULL(p))
@@ -172,6 +177,8 @@ int tb_bm_flush(struct tb_bm *bm)
 
 	if (r)
 		return r;
+	if (tb_fault(TB_FAULT_META_WRITE))
+		return -EIO;
 	return dm_bufio_issue_flush(bm->bufio);
 }
 

@@ -71,6 +71,7 @@
 #include <linux/highmem.h>
 #include <linux/slab.h>
 
+#include "fault.h"
 #include "pool.h"
 
 /* How often a snapshot waiting for in-flight writes looks for parked ones. */
@@ -178,6 +179,33 @@ static sector_t tb_remapped_sector(struct tb_pool *pool, struct bio *bio,
 				   u64 dblock)
 {
 	return tb_block_to_sector(pool, dblock) + tb_bio_offset(pool, bio);
+}
+
+/*
+ * Every bio to the data device goes through these two, where the fault
+ * points data_read and data_write (fault.h) fail it as the device would
+ * (as the block layer does itself for a bio beyond the end: at once).
+ */
+static bool tb_data_fault(struct bio *bio)
+{
+	return tb_fault(op_is_write(bio_op(bio)) ? TB_FAULT_DATA_WRITE :
+						   TB_FAULT_DATA_READ);
+}
+
+static void tb_data_submit(struct bio *bio)
+{
+	if (tb_data_fault(bio)) {
+		bio_io_error(bio);
+		return;
+	}
+	submit_bio_noacct(bio);
+}
+
+static int tb_data_submit_wait(struct bio *bio)
+{
+	if (tb_data_fault(bio))
+		return -EIO;
+	return submit_bio_wait(bio);
 }
 
 /* Fail @bio (process context); I/O errors are reported, at most 1/s. */
@@ -428,7 +456,7 @@ static void tb_remap_write(struct tb_volume *vol, struct bio *bio, u64 dblock,
 		return;
 	}
 	clone->bi_end_io = tb_clone_endio;
-	submit_bio_noacct(clone);
+	tb_data_submit(clone);
 }
 
 /* Write @bio to @dblock and wait; the caller completes @bio. */
@@ -439,7 +467,7 @@ static int tb_write_sync(struct tb_volume *vol, struct bio *bio, u64 dblock)
 
 	if (!clone)
 		return -ENOMEM;
-	r = submit_bio_wait(clone);
+	r = tb_data_submit_wait(clone);
 	bio_put(clone);
 	return r;
 }
@@ -462,7 +490,7 @@ static void tb_map_read(struct tb_volume *vol, struct bio *bio, bool can_block)
 		clone = tb_clone(vol, bio, dblock, epoch);
 	if (!r && clone) {
 		clone->bi_end_io = tb_read_endio;
-		submit_bio_noacct(clone);
+		tb_data_submit(clone);
 		return;
 	}
 	tb_io_exit(pool, epoch);
@@ -536,7 +564,7 @@ static void tb_fill_write(struct tb_fill *fill)
 	__bio_add_page(&fill->bio, fill->page, pool->block_size, 0);
 	fill->bio.bi_end_io = tb_fill_write_done;
 	fill->bio.bi_private = fill;
-	submit_bio_noacct(&fill->bio);
+	tb_data_submit(&fill->bio);
 }
 
 static void tb_fill_work(struct work_struct *w)
@@ -596,7 +624,7 @@ static bool tb_fill_start(struct tb_prov *prov, struct bio *bio, u64 old,
 	__bio_add_page(&fill->bio, fill->page, pool->block_size, 0);
 	fill->bio.bi_end_io = tb_fill_read_done;
 	fill->bio.bi_private = fill;
-	submit_bio_noacct(&fill->bio);
+	tb_data_submit(&fill->bio);
 	return true;
 }
 
@@ -610,7 +638,7 @@ static bool tb_prov_remap(struct tb_prov *prov, struct bio *bio,
 		return false;
 	container_of(clone, struct tb_io, clone)->prov = prov;
 	clone->bi_end_io = tb_clone_endio;
-	submit_bio_noacct(clone);
+	tb_data_submit(clone);
 	return true;
 }
 
@@ -851,7 +879,7 @@ static int tb_copy_block(struct tb_pool *pool, u64 from, u64 to)
 		bio->bi_iter.bi_sector = tb_block_to_sector(pool, blocks[step]);
 		for (i = 0; i < nr; i++)
 			__bio_add_page(bio, pool->copy_pages[i], PAGE_SIZE, 0);
-		r = submit_bio_wait(bio);
+		r = tb_data_submit_wait(bio);
 		bio_put(bio);
 	}
 	return r;

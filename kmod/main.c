@@ -12,11 +12,13 @@
  *   radix.c      copy-on-write radix trees (mappings, volume table, refcounts)
  *   tm.c         transaction manager and metadata block refcounts
  *   bm.c         metadata block cache (dm-bufio) and checksums
+ *   fault.c      fault points for tests (CONFIG_THINBLK_FAULTS=y only)
  */
 #include <linux/module.h>
 #include <net/genetlink.h>
 #include <linux/thinblk.h>
 
+#include "fault.h"
 #include "netlink.h"
 #include "pool.h"
 
@@ -29,14 +31,18 @@ static int __init thinblk_init(void)
 	if (r)
 		return r;
 	r = tb_netlink_init();
-	if (r)
+	if (r) {
 		tb_pools_exit();
-	return r;
+		return r;
+	}
+	tb_faults_init();
+	return 0;
 }
 
 static void __exit thinblk_exit(void)
 {
 	/* a deferred deletion sends its event while the family is there */
+	tb_faults_exit();
 	tb_pools_quiesce();
 	tb_netlink_exit();
 	tb_pools_exit();

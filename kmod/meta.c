@@ -16,6 +16,7 @@
 #include <linux/xarray.h>
 #include <linux/timekeeping.h>
 
+#include "fault.h"
 #include "meta.h"
 #include "space_map.h"
 
@@ -608,6 +609,7 @@ static int __tb_meta_commit(struct tb_meta *m)
 	r = blkdev_issue_flush(m->data_bdev);
 	if (r)
 		return r;
+	tb_fault_delay(TB_FAULT_COMMIT_DELAY);
 	r = tb_bm_new(m->bm, TB_SB_BLOCK, THINBLK_BLOCK_SUPER, &buf,
 		      (void **)&sb);
 	if (r)

@@ -1147,6 +1147,30 @@ static int tb_pool_activate_list(struct tb_pool *pool,
 	return 0;
 }
 
+/*
+ * Why the open of pool @name failed with @r: damaged metadata (-EUCLEAN) is
+ * not a device that cannot be read (-EIO), nor lack of memory.
+ */
+static void tb_open_errmsg(struct netlink_ext_ack *ea, const char *name, int r)
+{
+	switch (r) {
+	case -EUCLEAN:
+		tb_nl_errmsg(ea, "pool \"%s\": metadata damaged, see the kernel log",
+			     name);
+		break;
+	case -EIO:
+		tb_nl_errmsg(ea, "pool \"%s\": I/O error on the metadata or data device, see the kernel log",
+			     name);
+		break;
+	case -ENOMEM:
+		tb_nl_errmsg(ea, "pool \"%s\": out of memory", name);
+		break;
+	default:
+		tb_nl_errmsg(ea, "pool \"%s\": cannot start it or add its volumes (%d)",
+			     name, r);
+	}
+}
+
 int tb_pool_open(const struct tb_pool_params *p, struct netlink_ext_ack *ea)
 {
 	struct tb_open_ctx ctx = { .activate = p->activate };
@@ -1172,17 +1196,16 @@ int tb_pool_open(const struct tb_pool_params *p, struct netlink_ext_ack *ea)
 		goto out;
 	}
 	r = tb_meta_open(pool->meta_bdev, pool->data_bdev, &pool->meta);
-	if (r) {
-		tb_nl_errmsg(ea, r == -EINVAL ?
-			     "pool \"%s\": not a thinblk metadata device (or it does not match the data device)" :
-			     "pool \"%s\": metadata damaged, see the kernel log",
+	if (r == -EINVAL)
+		tb_nl_errmsg(ea, "pool \"%s\": not a thinblk metadata device (or it does not match the data device)",
 			     p->name);
+	else if (r)
+		tb_open_errmsg(ea, p->name, r);
+	if (r)
 		goto bad;
-	}
 	r = tb_meta_for_each_vol(pool->meta, tb_check_one, NULL);
 	if (r) {
-		tb_nl_errmsg(ea, "pool \"%s\": metadata damaged, see the kernel log",
-			     p->name);
+		tb_open_errmsg(ea, p->name, r);
 		goto bad;
 	}
 	if (p->activate == THINBLK_ACTIVATE_LIST) {
@@ -1201,12 +1224,8 @@ int tb_pool_open(const struct tb_pool_params *p, struct netlink_ext_ack *ea)
 		if (r == -ENOENT)
 			goto bad_started;
 	}
-	if (r == -EUCLEAN)
-		tb_nl_errmsg(ea, "pool \"%s\": metadata damaged, see the kernel log",
-			     p->name);
-	else if (r)
-		tb_nl_errmsg(ea, "pool \"%s\": cannot start it or add its volumes (%d)",
-			     p->name, r);
+	if (r)
+		tb_open_errmsg(ea, p->name, r);
 	if (r)
 		goto bad_started;
 	list_for_each_entry(vol, &pool->volumes, list)

@@ -6,6 +6,7 @@
 #include <linux/slab.h>
 #include <linux/mm.h>
 
+#include "fault.h"
 #include "space_map.h"
 
 struct tb_dsm {
@@ -226,6 +227,8 @@ int tb_dsm_reserve(struct tb_dsm *dsm, bool can_block, u64 *result)
 	u64 end, found;
 	int r;
 
+	if (tb_fault(TB_FAULT_DATA_ALLOC))
+		return -ENOSPC;
 	while (scanned < dsm->nr_blocks + leaf) {
 		if (b >= dsm->nr_blocks)
 			b = 0;

@@ -74,6 +74,29 @@ tb_load() {
 	modprobe thinblk || fail "modprobe thinblk failed"
 }
 
+# The module with fault points (make module-faults, kmod/fault.h) in place
+# of the real one: modprobe brings in the dependencies, then the real one
+# goes.  Mounts debugfs, where the points are.
+TB_FAULTS=/sys/kernel/debug/thinblk/faults
+tb_load_faults() {
+	[ -e /lib/thinblk-faults/thinblk.ko ] ||
+		fail "no fault-point module in the guest: make module-faults"
+	[ -d /sys/module/thinblk ] && fail "tb_load_faults: thinblk is loaded already"
+	{ modprobe thinblk && rmmod thinblk; } || fail "loading thinblk's dependencies"
+	insmod /lib/thinblk-faults/thinblk.ko || fail "insmod the fault-point module"
+	grep -q ' /sys/kernel/debug ' /proc/mounts ||
+		mount -t debugfs none /sys/kernel/debug || fail "mount debugfs"
+	[ -d $TB_FAULTS ] || fail "no fault points in debugfs"
+}
+
+tb_fault() {	# tb_fault NAME SKIP COUNT [ARG]: arm (COUNT 0: disarm)
+	echo "$2 $3 ${4:-0}" > $TB_FAULTS/"$1" || fail "arming fault point $1"
+}
+
+tb_fault_hits() {	# tb_fault_hits NAME: times it fired since armed
+	cut -d' ' -f4 $TB_FAULTS/"$1"
+}
+
 tb_unload() {
 	rmmod thinblk || fail "rmmod thinblk failed"
 }

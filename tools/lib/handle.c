@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <linux/netlink.h>
 #include <netlink/genl/genl.h>
 #include <netlink/genl/ctrl.h>
@@ -212,6 +213,8 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+#define TB_SNDBUF	(1 << 20)
+
 static int set_netlink_opt(struct nl_sock *sock, int opt)
 {
 	int one = 1;
@@ -251,6 +254,13 @@ int tb_open(struct tb_handle **hp)
 		ret = tb_nlerr_to_errno(ret);
 		goto err_sock;
 	}
+	/*
+	 * Room to send POOL_OPEN's ACTIVATE_LIST of thousands of names (libnl
+	 * sets 32 KiB; the kernel caps it at net.core.wmem_max, 208 KiB by
+	 * default: about 3,000 names of the longest kind).  0: libnl's default
+	 * for the receive side.
+	 */
+	nl_socket_set_buffer_size(h->sock, 0, TB_SNDBUF);
 	/* Extended acks are a bonus: old kernels lack them, keep going. */
 	set_netlink_opt(h->sock, NETLINK_EXT_ACK);
 	set_netlink_opt(h->sock, NETLINK_CAP_ACK);
@@ -294,9 +304,12 @@ int tb_last_error_attr(const struct tb_handle *h)
 	return h->err_attr;
 }
 
-struct nl_msg *tb_msg_new(struct tb_handle *h, uint8_t cmd, int flags)
+struct nl_msg *tb_msg_new_size(struct tb_handle *h, uint8_t cmd, int flags,
+			       size_t payload)
 {
-	struct nl_msg *msg = nlmsg_alloc();
+	size_t size = NLMSG_HDRLEN + GENL_HDRLEN + payload;
+	size_t page = (size_t)getpagesize();
+	struct nl_msg *msg = nlmsg_alloc_size(size > page ? size : page);
 
 	if (!msg)
 		return NULL;
@@ -306,6 +319,11 @@ struct nl_msg *tb_msg_new(struct tb_handle *h, uint8_t cmd, int flags)
 		return NULL;
 	}
 	return msg;
+}
+
+struct nl_msg *tb_msg_new(struct tb_handle *h, uint8_t cmd, int flags)
+{
+	return tb_msg_new_size(h, cmd, flags, 0);
 }
 
 static void clear_error(struct tb_handle *h)

@@ -41,7 +41,11 @@ struct tb_handle {
 };
 
 /* A new request for cmd; flags e.g. NLM_F_DUMP.  NULL on -ENOMEM. */
+/* A request for @cmd with room for a page of attributes */
 struct nl_msg *tb_msg_new(struct tb_handle *h, uint8_t cmd, int flags);
+/* ... or for @payload bytes of them, if more (nla_total_size() each) */
+struct nl_msg *tb_msg_new_size(struct tb_handle *h, uint8_t cmd, int flags,
+			       size_t payload);
 
 /*
  * tb_request - send msg (consumed) and process replies until the ACK,

@@ -84,13 +84,22 @@ static int pool_simple(struct tb_handle *h, uint8_t cmd, const char *name,
 	return pool_request(h, msg, out);
 }
 
-/* POOL_NAME, and DATA_DEV + META_DEV when data_dev is given. */
-static struct nl_msg *pool_msg(struct tb_handle *h, uint8_t cmd,
-			       const char *name, const char *data_dev,
-			       const char *meta_dev)
+/*
+ * POOL_NAME, and DATA_DEV + META_DEV when data_dev is given, with room for
+ * @extra more bytes of attributes.
+ */
+static struct nl_msg *pool_msg_size(struct tb_handle *h, uint8_t cmd,
+				    const char *name, const char *data_dev,
+				    const char *meta_dev, size_t extra)
 {
-	struct nl_msg *msg = tb_msg_new(h, cmd, 0);
+	size_t payload = nla_total_size(THINBLK_NAME_MAX) + extra;
+	struct nl_msg *msg;
 	int ret;
+
+	if (data_dev)
+		payload += nla_total_size(strlen(data_dev) + 1) +
+			   nla_total_size(strlen(meta_dev) + 1);
+	msg = tb_msg_new_size(h, cmd, 0, payload);
 
 	if (!msg)
 		return NULL;
@@ -104,6 +113,13 @@ static struct nl_msg *pool_msg(struct tb_handle *h, uint8_t cmd,
 		return NULL;
 	}
 	return msg;
+}
+
+static struct nl_msg *pool_msg(struct tb_handle *h, uint8_t cmd,
+			       const char *name, const char *data_dev,
+			       const char *meta_dev)
+{
+	return pool_msg_size(h, cmd, name, data_dev, meta_dev, 0);
 }
 
 static int pool_params_request(struct tb_handle *h, uint8_t cmd,
@@ -157,6 +173,16 @@ int tb_pool_open(struct tb_handle *h, const char *name, const char *data_dev,
 	return pool_request(h, msg, out);
 }
 
+/* What put_activate() adds, in bytes */
+static size_t activate_size(const char *const *names, size_t n)
+{
+	size_t i, size = nla_total_size(sizeof(uint8_t)) + nla_total_size(0);
+
+	for (i = 0; i < n; i++)
+		size += nla_total_size(strlen(names[i]) + 1);
+	return size;
+}
+
 /* ACTIVATE and, for LIST, the names as ACTIVATE_LIST's VOL_NAMEs */
 static int put_activate(struct nl_msg *msg, int activate,
 			const char *const *names, size_t n)
@@ -190,7 +216,8 @@ int tb_pool_open_activate(struct tb_handle *h, const char *name,
 	    activate >= __THINBLK_ACTIVATE_MAX ||
 	    (activate != THINBLK_ACTIVATE_LIST && n))
 		return -EINVAL;
-	msg = pool_msg(h, THINBLK_CMD_POOL_OPEN, name, data_dev, meta_dev);
+	msg = pool_msg_size(h, THINBLK_CMD_POOL_OPEN, name, data_dev, meta_dev,
+			    activate_size(names, n));
 	if (!msg)
 		return -ENOMEM;
 	ret = put_activate(msg, activate, names, n);

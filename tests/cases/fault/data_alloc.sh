@@ -3,10 +3,8 @@
 # needs: thinctl
 . /tests/lib/guest.sh
 . /tests/lib/thinblk.sh
-need_thinctl
 tb_load_faults
-brd_setup 2 64
-expect_ok thinctl pool create p0 --data /dev/ram0 --metadata /dev/ram1 --no-space error
+tb_pool_setup p0 64 64 --no-space error
 a=$(tb_vol p0/a)
 b=$(tb_vol p0/b)
 expect_ok tbpattern -D write "$b" 0 1M 1

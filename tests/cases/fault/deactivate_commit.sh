@@ -3,11 +3,9 @@
 # needs: thinctl
 . /tests/lib/guest.sh
 . /tests/lib/thinblk.sh
-need_thinctl
 tb_load_faults
 tb_no_periodic_commit
-brd_setup 2 64
-expect_ok thinctl pool create p0 --data /dev/ram0 --metadata /dev/ram1
+tb_pool_setup p0 64 64
 v=$(tb_vol p0/v)
 expect_ok tbpattern -D write "$v" 0 1M 1		# fsync: committed
 # acknowledged, not committed: deactivate's own commit is the one to fail

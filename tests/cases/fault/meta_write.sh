@@ -3,9 +3,8 @@
 # needs: thinctl
 . /tests/lib/guest.sh
 . /tests/lib/thinblk.sh
-need_thinctl
 tb_load_faults
-brd_setup 2 64
+tb_pool_setup p0 64 64
 
 # cut_commit SKIP: the next commit's metadata flush number SKIP+1 fails
 cut_commit() {
@@ -39,7 +38,6 @@ cut_commit() {
 	expect_ok tbpattern -D verify "$v" 0 2M 1
 }
 
-expect_ok thinctl pool create p0 --data /dev/ram0 --metadata /dev/ram1
 tb_vol p0/v > /dev/null
 # the flush after the new blocks: the superblock was never written
 cut_commit 0

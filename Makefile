@@ -54,7 +54,7 @@ DEB_PACKAGES := build-essential pkg-config kmod cpio busybox-static \
 
 .PHONY: all module tools install install-module install-tools install-dkms \
 	uninstall uninstall-module uninstall-tools uninstall-dkms \
-	clean deps check check-harness demo bench help FORCE \
+	clean deps check check-long check-harness demo bench help FORCE \
 	module-faults
 
 all: module tools
@@ -176,6 +176,11 @@ check: deps
 	$(MAKE) all module-faults
 	tests/run $(if $(T),--only $(T))
 
+# Campaigns too long for make check (tests/long; Documentation/testing.md).
+check-long: deps
+	$(MAKE) all module-faults
+	tests/run --long $(if $(T),--only $(T))
+
 # Shows that the harness reports the planted failures: tests/selftest/cases in
 # QEMU guests, tests/selftest/logs replayed as console logs (no guest).
 check-harness: deps
@@ -195,6 +200,7 @@ help:
 	@echo "make deps       install the Debian packages (root)"
 	@echo "make demo       build and show thinblk in a QEMU guest"
 	@echo "make check      run all tests in QEMU guests (T=group[/case] for a subset)"
+	@echo "make check-long  the long campaigns (tests/long, Documentation/testing.md)"
 	@echo "make check-harness  prove the harness catches failures"
 	@echo "make bench      benchmarks against dm-thin and the raw device"
 	@echo "make install    install module, thinctl, libthinblk, man pages, udev rule, systemd unit"

@@ -9,11 +9,18 @@
  *
  *   tbstamp fill  DEV ID LEN              writes 0..N-1: block i gets write i
  *                                         (N = LEN / 4 KiB; 1 MiB at a time)
- *   tbstamp write DEV ID LEN SEED COUNT   writes N..N+COUNT-1, one 4 KiB
- *                                         block each, chosen from SEED
+ *   tbstamp write DEV ID LEN SEED COUNT [FROM]
+ *                                         writes FROM..FROM+COUNT-1 (FROM
+ *                                         default N), one 4 KiB block each,
+ *                                         chosen from SEED; then fsync
  *   tbstamp check DEV ID LEN SEED [COUNT] exit 1 unless the first LEN bytes
  *                                         hold the fill and a prefix of the
  *                                         writes (all COUNT if given)
+ *   tbstamp durable DEV ID LEN SEED D     after a power cut, writes 0..D-1
+ *                                         were flushed: every block holds
+ *                                         the last of them to it, or a later
+ *                                         write to it; zeros only if none of
+ *                                         them went to it
  *
  * Each block holds a stamp (magic, ID, block, write number) and a body that
  * depends on all three, so a block copied to the wrong place, an old version,
@@ -109,11 +116,11 @@ static int do_fill(int fd, uint64_t id, uint64_t n, uint64_t *buf)
 }
 
 static int do_write(int fd, uint64_t id, uint64_t n, uint64_t seed,
-		    uint64_t count, uint64_t *buf)
+		    uint64_t from, uint64_t count, uint64_t *buf)
 {
 	uint64_t gen;
 
-	for (gen = n; gen < n + count; gen++) {
+	for (gen = from; gen < from + count; gen++) {
 		uint64_t b = block_of(seed, gen, n);
 
 		stamp(buf, id, b, gen);
@@ -127,9 +134,23 @@ static int do_write(int fd, uint64_t id, uint64_t n, uint64_t seed,
 	return 0;
 }
 
-/* Read all @n blocks; found[b] = the write number stamped there. */
+static int all_zero(const uint64_t *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < WORDS; i++)
+		if (w[i])
+			return 0;
+	return 1;
+}
+
+/*
+ * Read all @n blocks; found[b] = the write number stamped there, or NONE for
+ * a block of zeros if @zeros_ok.
+ */
+#define NONE UINT64_MAX
 static int read_stamps(int fd, uint64_t id, uint64_t n, uint64_t *found,
-		       uint64_t *buf)
+		       uint64_t *buf, int zeros_ok)
 {
 	uint64_t b = 0;
 
@@ -146,6 +167,10 @@ static int read_stamps(int fd, uint64_t id, uint64_t n, uint64_t *found,
 		for (k = 0; k < cnt; k++) {
 			const uint64_t *w = buf + k * WORDS;
 
+			if (zeros_ok && all_zero(w)) {
+				found[b + k] = NONE;
+				continue;
+			}
 			if (w[0] != STAMP_MAGIC || w[1] != id || w[2] != b + k ||
 			    !stamp_ok(w, id, b + k, w[3])) {
 				fprintf(stderr, "tbstamp: block %llu: no valid stamp of id %llu (magic %016llx id %llu block %llu write %llu)\n",
@@ -176,7 +201,7 @@ static int do_check(int fd, uint64_t id, uint64_t n, uint64_t seed,
 		fprintf(stderr, "tbstamp: out of memory\n");
 		goto out;
 	}
-	if (read_stamps(fd, id, n, found, buf))
+	if (read_stamps(fd, id, n, found, buf, 0))
 		goto out;
 	for (b = 0; b < n; b++)
 		if (found[b] > last)
@@ -203,36 +228,104 @@ out:
 	return r;
 }
 
+/* want[b]: the last of writes 0..@d-1 to block b, NONE if none went to it */
+static void durable_versions(uint64_t n, uint64_t seed, uint64_t d,
+			     uint64_t *want)
+{
+	uint64_t b, gen;
+
+	for (b = 0; b < n; b++)
+		want[b] = NONE;
+	for (gen = 0; gen < d; gen++)
+		want[block_of(seed, gen, n)] = gen;
+}
+
+static int do_durable(int fd, uint64_t id, uint64_t n, uint64_t seed,
+		      uint64_t d, uint64_t *buf)
+{
+	uint64_t *found = calloc(n, sizeof(*found));
+	uint64_t *want = calloc(n, sizeof(*want));
+	uint64_t b, newer = 0;
+	int r = 1;
+
+	if (!found || !want) {
+		fprintf(stderr, "tbstamp: out of memory\n");
+		goto out;
+	}
+	if (read_stamps(fd, id, n, found, buf, 1))
+		goto out;
+	durable_versions(n, seed, d, want);
+	for (b = 0; b < n; b++) {
+		uint64_t g = found[b];
+
+		if (g == want[b])
+			continue;
+		/* a write after the last flush, to this very block */
+		if (g != NONE && (want[b] == NONE || g > want[b]) &&
+		    block_of(seed, g, n) == b) {
+			newer++;
+			continue;
+		}
+		fprintf(stderr, "tbstamp: block %llu holds %s%llu, but write %llu to it was flushed\n",
+			(unsigned long long)b, g == NONE ? "zeros " : "write ",
+			g == NONE ? 0ULL : (unsigned long long)g,
+			(unsigned long long)want[b]);
+		goto out;
+	}
+	printf("durable %llu, %llu blocks newer\n", (unsigned long long)d,
+	       (unsigned long long)newer);
+	r = 0;
+out:
+	free(found);
+	free(want);
+	return r;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: tbstamp fill DEV ID LEN\n"
-		"       tbstamp write DEV ID LEN SEED COUNT\n"
-		"       tbstamp check DEV ID LEN SEED [COUNT]\n");
+		"       tbstamp write DEV ID LEN SEED COUNT [FROM]\n"
+		"       tbstamp check DEV ID LEN SEED [COUNT]\n"
+		"       tbstamp durable DEV ID LEN SEED D\n");
 	return 2;
 }
 
+enum mode { FILL, WRITE, CHECK, DURABLE };
+
+static const struct {
+	const char *name;
+	int min_args, max_args;	/* after the verb */
+	int flags;		/* open(2) */
+} modes[] = {
+	[FILL]		= { "fill", 3, 3, O_WRONLY },
+	[WRITE]		= { "write", 5, 6, O_WRONLY },
+	[CHECK]		= { "check", 4, 5, O_RDONLY },
+	[DURABLE]	= { "durable", 5, 5, O_RDONLY },
+};
+
 int main(int argc, char **argv)
 {
-	uint64_t id, len, seed = 0, count = 0, n;
-	int fill, write_mode, fd, r;
+	uint64_t id, len, seed = 0, count = 0, from = 0, n;
+	unsigned int m;
+	int fd, r;
 	void *buf;
 
-	if (argc < 5)
-		return usage();
-	fill = !strcmp(argv[1], "fill");
-	write_mode = !strcmp(argv[1], "write");
-	if (!fill && !write_mode && strcmp(argv[1], "check"))
-		return usage();
-	if ((fill && argc != 5) || (write_mode && argc != 7) ||
-	    (!fill && !write_mode && argc != 6 && argc != 7))
+	for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++)
+		if (argc > 1 && !strcmp(argv[1], modes[m].name))
+			break;
+	if (m == sizeof(modes) / sizeof(modes[0]) ||
+	    argc - 2 < modes[m].min_args || argc - 2 > modes[m].max_args)
 		return usage();
 	if (parse_u64(argv[3], &id) || parse_u64(argv[4], &len) ||
 	    (argc > 5 && parse_u64(argv[5], &seed)) ||
 	    (argc > 6 && parse_u64(argv[6], &count)) ||
+	    (argc > 7 && parse_u64(argv[7], &from)) ||
 	    !len || len % STAMP_BS || id >> 16)
 		return usage();
 	n = len / STAMP_BS;
-	fd = open(argv[2], (fill || write_mode ? O_WRONLY : O_RDONLY) | O_DIRECT);
+	if (argc <= 7)
+		from = n;
+	fd = open(argv[2], modes[m].flags | O_DIRECT);
 	if (fd < 0) {
 		fprintf(stderr, "tbstamp: %s: %s\n", argv[2], strerror(errno));
 		return 1;
@@ -241,13 +334,20 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tbstamp: out of memory\n");
 		return 1;
 	}
-	if (fill)
+	switch (m) {
+	case FILL:
 		r = do_fill(fd, id, n, buf);
-	else if (write_mode)
-		r = do_write(fd, id, n, seed, count, buf);
-	else
+		break;
+	case WRITE:
+		r = do_write(fd, id, n, seed, from, count, buf);
+		break;
+	case CHECK:
 		r = do_check(fd, id, n, seed, argc == 7, count, buf);
-	if (!r && (fill || write_mode) && fsync(fd)) {
+		break;
+	default:
+		r = do_durable(fd, id, n, seed, count, buf);
+	}
+	if (!r && modes[m].flags == O_WRONLY && fsync(fd)) {
 		fprintf(stderr, "tbstamp: fsync: %s\n", strerror(errno));
 		r = 1;
 	}

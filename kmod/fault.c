@@ -11,7 +11,7 @@
 
 #include "fault.h"
 
-#define TB_FAULT_TEXT_MAX	64
+#define TB_FAULT_TEXT_MAX	96	/* 4 numbers of up to 20 digits */
 
 struct tb_fault_state {
 	long skip;		/* calls left to pass before firing */
@@ -65,7 +65,8 @@ bool tb_fault(enum tb_fault_point p)
 	bool fire = tb_fault_fire(p, &arg);
 
 	if (fire)
-		pr_info("thinblk: fault point %s fired\n", tb_fault_names[p]);
+		pr_info_ratelimited("thinblk: fault point %s fired\n",
+				    tb_fault_names[p]);
 	return fire;
 }
 
@@ -111,7 +112,7 @@ static ssize_t tb_fault_write(struct file *file, const char __user *ubuf,
 		return -EFAULT;
 	text[len] = '\0';
 	n = sscanf(text, "%ld %ld %u", &skip, &count, &arg);
-	if (n < 2 || skip < 0 || count < -1)
+	if (n < 2 || skip < 0 || count < -1 || arg > TB_FAULT_DELAY_MAX_MS)
 		return -EINVAL;
 	spin_lock_irq(&tb_faults_lock);
 	tb_faults[p].skip = skip;

@@ -29,13 +29,19 @@
  *   commit_delay  a commit sleeps ARG ms between its data flush and its
  *                 metadata writes, with the metadata lock held
  *
- * Locking: tb_faults_lock (fault.c) guards every point's state; points fire
- * from any context, bio completion included (spin_lock_irqsave).
+ * commit_delay's ARG is at most TB_FAULT_DELAY_MAX_MS (hung-task reports
+ * start at 120 s).  Not covered: the superblock probe at pool open
+ * (tb_bm_peek), and the data device's zeroing, discards and flushes.
+ *
+ * Locking: tb_faults_lock (fault.c) guards every point's state; points may
+ * fire with interrupts off or in atomic context (spin_lock_irqsave).
  */
 #ifndef THINBLK_FAULT_H
 #define THINBLK_FAULT_H
 
 #include <linux/types.h>
+
+#define TB_FAULT_DELAY_MAX_MS	60000
 
 enum tb_fault_point {
 	TB_FAULT_META_READ,

@@ -182,9 +182,12 @@ static sector_t tb_remapped_sector(struct tb_pool *pool, struct bio *bio,
 }
 
 /*
- * Every bio to the data device goes through these two, where the fault
- * points data_read and data_write (fault.h) fail it as the device would
- * (as the block layer does itself for a bio beyond the end: at once).
+ * Every read and write bio to the data device goes through these two, where
+ * the fault points data_read and data_write (fault.h) fail it as the device
+ * would (as the block layer does itself for a bio beyond the end: at once,
+ * so the bio may have completed when tb_data_submit() returns: callers do
+ * not touch it after).  Zeroing, discard passdown and cache flushes use the
+ * blkdev_issue_*() helpers and are not covered.
  */
 static bool tb_data_fault(struct bio *bio)
 {

@@ -41,8 +41,8 @@ static int __init thinblk_init(void)
 
 static void __exit thinblk_exit(void)
 {
-	/* a deferred deletion sends its event while the family is there */
 	tb_faults_exit();
+	/* a deferred deletion sends its event while the family is there */
 	tb_pools_quiesce();
 	tb_netlink_exit();
 	tb_pools_exit();

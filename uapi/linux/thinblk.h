@@ -68,7 +68,8 @@
  *        nothing then: VOL_ACTIVATE gives a volume its device).  "The same" is
  *        by device number: /dev/vdb, a /dev/disk/by-id link to it and a
  *        path relative to the caller's directory are one device.
- *   err: EUCLEAN/EIO metadata damaged (the message names the block);
+ *   err: EUCLEAN metadata damaged, EIO a device could not be read (the
+ *        kernel log names the block);
  *        EINVAL not a thinblk metadata device, an invalid name, or DATA_DEV
  *        and META_DEV one device; EEXIST name open with other devices;
  *        EBUSY a device used by another pool (the message names it)

@@ -14,7 +14,13 @@ t0=$(cut -d. -f1 /proc/uptime)
 # a flush: its commit sleeps 3 s with the lock held
 tbpattern -D write "$v" 4M 64K 3 > /tmp/w.out 2>&1 &
 w=$!
-sleep 1
+# the snapshot comes once the commit sleeps (with the lock held)
+i=0
+while [ "$(tb_fault_hits commit_delay)" != 1 ]; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || fail "the commit did not reach commit_delay"
+	sleep 0.1
+done
 s=$(tb_snap p0/v s)
 wait $w || fail "the write with a delayed commit failed: $(cat /tmp/w.out)"
 t1=$(cut -d. -f1 /proc/uptime)

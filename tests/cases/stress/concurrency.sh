@@ -15,6 +15,16 @@ b=$(tb_vol p0/b)
 expect_ok tbpattern write "$a" 32M 16M 7	# beyond fio's range: must survive
 thinctl -j monitor > /tmp/ev.json 2>/dev/null &
 mon=$!
+# subscribed once it reports something: probe volumes made and deleted until
+# one shows (a busy host may take more than a second)
+i=0
+while ! grep -q '"probe' /tmp/ev.json; do
+	i=$((i + 1))
+	[ $i -le 20 ] || fail "the monitor reported no event in 20 tries"
+	expect_ok thinctl vol create p0/probe$i
+	expect_ok thinctl vol delete p0/probe$i
+	sleep 0.5
+done
 # a: random 4K writes over its first 32M, each pass read back and checked
 # (crc32c in every block) while snapshots break and share its blocks.
 fio --name=a --filename="$a" --rw=randwrite --bs=4k --size=32M --ioengine=psync \

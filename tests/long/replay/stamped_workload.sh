@@ -29,13 +29,14 @@ linear_pair() {	# linear_pair PREFIX DEV: PREFIX-data and PREFIX-meta on DEV
 # kept 0 (files on a snapshot of e: not yet, see the desc); DISCARDED: d's
 # discard is flushed (1), under way (2: old data or zeros) or not yet (0);
 # DSIZE: d's size (any: the resize is under way);
-# SNAPS: name:D of each snapshot of v that exists (none: -)
+# SNAPS: name:D,... of each snapshot of v that must exist (none: -)
 D=0 FILES=0 SFILES=0 DISCARDED=0 DSIZE=64M SNAPS=""
 nmark=0
 mark() {
 	nmark=$((nmark + 1))
 	dmsetup message lw 0 mark "m$nmark" || fail "mark m$nmark"
-	echo "m$nmark $D $FILES $SFILES $DISCARDED $DSIZE ${SNAPS:--}" >> /tmp/marks
+	_snaps=$(echo $SNAPS | tr ' ' ,)
+	echo "m$nmark $D $FILES $SFILES $DISCARDED $DSIZE ${_snaps:--}" >> /tmp/marks
 }
 
 # ---- the workload, logged -------------------------------------------------
@@ -128,7 +129,7 @@ check_state() {
 	[ -b "$v" ] && [ -b "$e" ] && [ -b "$d" ] || fail "$at: a volume is missing"
 	expect_ok tbstamp durable "$v" 1 $LEN $SEED "$_d"
 	if [ "$_snaps" != - ]; then
-		for _s in $(echo "$_snaps" | tr ' ' '\n'); do
+		for _s in $(echo "$_snaps" | tr , ' '); do
 			_sd=$(vol_dev "${_s%%:*}")
 			[ -b "$_sd" ] || fail "$at: snapshot ${_s%%:*} missing"
 			expect_ok tbstamp check "$_sd" 1 $LEN $SEED $((${_s#*:} - N))

@@ -27,9 +27,10 @@
  * tb_prov), so that no two provision one block: a write that finds a claim
  * waits on it until the claim's write is done, then goes to the new block.
  *
- * Worker provisioning: allocate a data block; for a write that does not
- * cover the block, copy the old shared block or zero the new one; write the
- * bio to the new block and wait; insert the mapping; drop the claim.
+ * Worker provisioning: allocate a data block; write the bio to it and wait
+ * (a bio that does not cover the block is written as the whole block,
+ * assembled in the pool's copy pages from the old shared block or zeros with
+ * the bio's data laid over them); insert the mapping; drop the claim.
  *
  * Direct provisioning: allocate a data block without blocking and send the
  * write there: the bio itself when it covers the block (or zeroing is off
@@ -869,38 +870,80 @@ int tb_vol_freeze(struct tb_volume *vol)
 
 /* The worker's side */
 
-static int tb_copy_block(struct tb_pool *pool, u64 from, u64 to)
+/* Read or write the copy pages (one block, the worker's only) at @block. */
+static int tb_copy_pages_io(struct tb_pool *pool, enum req_op op, u64 block)
 {
 	unsigned int i, nr = pool->block_size >> PAGE_SHIFT;
-	enum req_op ops[] = { REQ_OP_READ, REQ_OP_WRITE };
-	u64 blocks[] = { from, to };
 	struct bio *bio;
-	int r = 0, step;
+	int r;
 
-	for (step = 0; step < ARRAY_SIZE(ops) && !r; step++) {
-		bio = bio_alloc(pool->data_bdev, nr, ops[step], GFP_NOIO);
-		bio->bi_iter.bi_sector = tb_block_to_sector(pool, blocks[step]);
-		for (i = 0; i < nr; i++)
-			__bio_add_page(bio, pool->copy_pages[i], PAGE_SIZE, 0);
-		r = tb_data_submit_wait(bio);
-		bio_put(bio);
-	}
+	bio = bio_alloc(pool->data_bdev, nr, op, GFP_NOIO);
+	bio->bi_iter.bi_sector = tb_block_to_sector(pool, block);
+	for (i = 0; i < nr; i++)
+		__bio_add_page(bio, pool->copy_pages[i], PAGE_SIZE, 0);
+	r = tb_data_submit_wait(bio);
+	bio_put(bio);
 	return r;
 }
 
-static int tb_prepare_block(struct tb_pool *pool, struct bio *bio, u64 old,
-			    u64 new)
+/* Lay @bio's data over the block held in the copy pages. */
+static void tb_copy_pages_overlay(struct tb_pool *pool, struct bio *bio)
 {
-	if (bio->bi_iter.bi_size == pool->block_size)
-		return 0;
-	if (old != U64_MAX)
-		return tb_copy_block(pool, old, new);
-	if (!pool->zero)
-		return 0;
-	return blkdev_issue_zeroout(pool->data_bdev,
-				    tb_block_to_sector(pool, new),
-				    tb_block_to_sector(pool, 1), GFP_NOIO,
-				    BLKDEV_ZERO_NOUNMAP);
+	size_t off = tb_bio_offset(pool, bio) << SECTOR_SHIFT;
+	struct bvec_iter iter;
+	struct bio_vec bv;
+
+	bio_for_each_segment(bv, bio, iter) {
+		char *src = bvec_kmap_local(&bv);
+		unsigned int done, n;
+
+		for (done = 0; done < bv.bv_len; done += n, off += n) {
+			n = min_t(size_t, bv.bv_len - done,
+				  PAGE_SIZE - offset_in_page(off));
+			memcpy_to_page(pool->copy_pages[off >> PAGE_SHIFT],
+				       offset_in_page(off), src + done, n);
+		}
+		kunmap_local(src);
+	}
+}
+
+/*
+ * Write @bio, which covers only part of its block, to @new as the whole block:
+ * @old's contents (copy-on-write) or zeros (U64_MAX) with the bio's data laid
+ * over them, assembled in the copy pages, as tb_fill does for direct
+ * provisioning.  One write, not a copy or a zeroing followed by the bio's
+ * own: those are two writes of the same sectors, whose order only the next
+ * flush settles (a write log such as dm-log-writes records a FUA write at
+ * once and the earlier copy at that flush, after it).
+ */
+static int tb_write_assembled(struct tb_pool *pool, struct bio *bio, u64 old,
+			      u64 new)
+{
+	unsigned int i;
+	int r;
+
+	if (old != U64_MAX) {
+		r = tb_copy_pages_io(pool, REQ_OP_READ, old);
+		if (r)
+			return r;
+	} else {
+		for (i = 0; i < pool->block_size >> PAGE_SHIFT; i++)
+			clear_highpage(pool->copy_pages[i]);
+	}
+	tb_copy_pages_overlay(pool, bio);
+	return tb_copy_pages_io(pool, REQ_OP_WRITE, new);
+}
+
+/* Write @bio to its new block @new, replacing @old (U64_MAX: unmapped). */
+static int tb_write_new_block(struct tb_volume *vol, struct bio *bio, u64 old,
+			      u64 new)
+{
+	struct tb_pool *pool = vol->pool;
+
+	if (bio->bi_iter.bi_size == pool->block_size ||
+	    (old == U64_MAX && !pool->zero))
+		return tb_write_sync(vol, bio, new);
+	return tb_write_assembled(pool, bio, old, new);
 }
 
 /*
@@ -949,9 +992,7 @@ static blk_status_t tb_provision_write(struct tb_volume *vol, struct bio *bio,
 		r = -ENOSPC;
 	if (r)
 		return tb_metadata_error(pool, r);
-	r = tb_prepare_block(pool, bio, old, new);
-	if (!r)
-		r = tb_write_sync(vol, bio, new);
+	r = tb_write_new_block(vol, bio, old, new);
 	if (r) {
 		tb_meta_unprovision(pool->meta, vol->mv, new, false);
 		return errno_to_blk_status(r);

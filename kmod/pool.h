@@ -75,7 +75,7 @@ struct tb_pool {
 	unsigned long nospace_since;	/* jiffies of the oldest in nospace */
 
 	struct bio_set clone_bs;	/* clones, with struct tb_io */
-	struct page **copy_pages;	/* one data block, for copy-on-write */
+	struct page **copy_pages;	/* one block, the worker's partial writes */
 
 	/*
 	 * Provisionings whose write is done and whose mapping is still to be

@@ -130,6 +130,17 @@ tb_crash() {	# end this boot like a power cut; the host expects it
 	fail "still running after sysrq-b"
 }
 
+# tb_armed: from here on the host may kill QEMU at any moment (a case with
+# "kills:" in boots 1..N, tests/run); the case goes on writing until it does.
+tb_armed() {
+	echo "@@TB ARMED"
+}
+
+# tb_killed_boot: true in a boot that the host will kill (kills:)
+tb_killed_boot() {
+	[ "$TB_BOOT" -lt "$TB_BOOTS" ]
+}
+
 # Debug kernel: brd is built in (2 x 1 GiB, cannot be reloaded).  Its disks are
 # moved to /dev/brdN and /dev/ramN becomes a dm-linear device of SIZE_MB on it.
 brd_setup_builtin() {

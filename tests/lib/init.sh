@@ -1,6 +1,6 @@
 #!/bin/busybox sh
 # /init of the test guest: set up, run the cases in /tests/plan, power off.
-# Plan lines: NAME CASE_PATH BOOT DISKNAMES(comma separated or -).
+# Plan lines: NAME CASE_PATH BOOT DISKNAMES(comma separated or -) BOOTS.
 # Markers on the console: "@@TB BEGIN case", "@@TB K <kernel log line>",
 # "@@TB END case rc=N checks=0|1", "@@TB DONE".  checks=1: the case made a
 # library check (expect_*, lib/guest.sh); tests/run fails a case that exits 0
@@ -45,14 +45,14 @@ cleanup() {	# leave the guest as the next case expects it
 	[ -d /sys/module/brd ] && rmmod brd 2>/dev/null
 }
 
-while read -r name case boot disks; do
+while read -r name case boot disks boots; do
 	[ -n "$case" ] || continue
 	echo "@@TB BEGIN $name"
 	rm -f /tmp/.tb_failed /tmp/.tb_checked
 	dir=$(mktemp -d /tmp/case.XXXXXX)
 	(
 		cd "$dir" || exit 1
-		export TB_BOOT=$boot
+		export TB_BOOT=$boot TB_BOOTS=${boots:-1}
 		i=0
 		for d in $(echo "$disks" | tr ',' ' '); do
 			[ "$d" = - ] && continue

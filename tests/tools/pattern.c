@@ -20,7 +20,8 @@
  *
  * The data depends only on SEED and the absolute offset of each 8-byte word,
  * so a range written in pieces verifies as one.  OFFSET and LEN take K, M, G
- * suffixes (binary) and must be multiples of 8 (of 4096 with -D).
+ * suffixes (binary) and must be multiples of 8 (of 512, the logical block
+ * size of a thinblk volume, with -D).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,7 +34,8 @@
 
 #define CHUNK (1U << 20)
 #define WORD sizeof(uint64_t)
-#define DIRECT_ALIGN 4096
+#define DIRECT_ALIGN 512	/* offsets and lengths with -D */
+#define BUF_ALIGN 4096		/* the buffer: any device's logical block */
 #define MAX_SEEDS 8
 
 static uint64_t word_at(uint64_t seed, uint64_t offset)
@@ -190,7 +192,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tbpattern: %s: %s\n", argv[2], strerror(errno));
 		return 1;
 	}
-	if (posix_memalign((void **)&buf, DIRECT_ALIGN, CHUNK))
+	if (posix_memalign((void **)&buf, BUF_ALIGN, CHUNK))
 		return 1;
 	for (i = 0; i < count && !r; i++)
 		r = write_mode ? do_write(fd, off + i * stride, len, seeds.v[0], buf) :

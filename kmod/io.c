@@ -187,7 +187,7 @@ static sector_t tb_remapped_sector(struct tb_pool *pool, struct bio *bio,
  * the fault points data_read and data_write (fault.h) fail it as the device
  * would (as the block layer does itself for a bio beyond the end: at once,
  * so the bio may have completed when tb_data_submit() returns: callers do
- * not touch it after).  Zeroing, discard passdown and cache flushes use the
+ * not touch it after).  Discard passdown and cache flushes use the
  * blkdev_issue_*() helpers and are not covered.
  */
 static bool tb_data_fault(struct bio *bio)
@@ -463,7 +463,15 @@ static void tb_remap_write(struct tb_volume *vol, struct bio *bio, u64 dblock,
 	tb_data_submit(clone);
 }
 
-/* Write @bio to @dblock and wait; the caller completes @bio. */
+/*
+ * Write @bio to @dblock and wait; the caller completes @bio.  The worker's
+ * writes: a REQ_PREFLUSH was a commit before, a REQ_FUA is one after
+ * (tb_process_write()), whose data flush makes this write durable with every
+ * write before it.  So the clone goes without them: a FUA write of its own
+ * could reach the disk, or a write log such as dm-log-writes, ahead of an
+ * earlier write of the same block still in the disk's cache (the direct
+ * path's fill of a block just provisioned), which would then land over it.
+ */
 static int tb_write_sync(struct tb_volume *vol, struct bio *bio, u64 dblock)
 {
 	struct bio *clone = tb_clone(vol, bio, dblock, 0);	/* no endio */
@@ -471,6 +479,7 @@ static int tb_write_sync(struct tb_volume *vol, struct bio *bio, u64 dblock)
 
 	if (!clone)
 		return -ENOMEM;
+	clone->bi_opf &= ~(REQ_PREFLUSH | REQ_FUA);
 	r = tb_data_submit_wait(clone);
 	bio_put(clone);
 	return r;

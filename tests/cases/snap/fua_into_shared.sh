@@ -1,5 +1,5 @@
 #!/bin/sh
-# desc: O_DSYNC (FUA) 4K writes into blocks shared with a snapshot, from each side, and into unmapped blocks of a zeroing pool: replayed from dm-log-writes at every mark and at sampled FUA/flush points, every acknowledged write reads back and the rest of its block keeps its old contents (or zeros)
+# desc: O_DSYNC (FUA) 4K writes into blocks shared with a snapshot, from each side, into unmapped blocks of a zeroing pool, and into blocks a plain write just provisioned (not flushed yet): replayed from dm-log-writes at every mark and at sampled FUA/flush points, every acknowledged write reads back and the rest of its block keeps its old contents (or zeros)
 # needs: thinctl
 # timeout: 900
 . /tests/lib/guest.sh
@@ -26,7 +26,9 @@ mark() { dmsetup message lw 0 mark "$1" || fail "mark $1"; }
 # Each 4K O_DSYNC write is one REQ_FUA bio: the worker provisions a new block
 # (its old contents or zeros around the bio's data) and commits before it
 # completes.  Phase 1: the origin breaks sharing; phase 2: the snapshot does;
-# phase 3: the origin writes unmapped blocks (zeroed around the 4K).
+# phase 3: the origin writes unmapped blocks (zeroed around the 4K); phase 4:
+# a plain write provisions a block (direct path, not flushed), then an
+# O_DSYNC write lands elsewhere in it (in place, before the next commit).
 dmsetup create lw --table "0 $ALL_S log-writes /dev/ram0 /dev/ram1" || fail "log-writes"
 linear_pair t /dev/mapper/lw
 expect_ok thinctl pool create p0 --data /dev/mapper/t-data --metadata /dev/mapper/t-meta --basesize 16M --block-size 64K
@@ -40,14 +42,21 @@ expect_ok tbpattern -D -S -N write "$as" 1032K 4K 3 64K $N
 mark p2
 expect_ok tbpattern -D -S -N write "$a" 4108K 4K 4 64K $N
 mark p3
+i=0
+while [ $i -lt $N ]; do
+	expect_ok tbpattern -D -N write "$a" $((6144 + 64 * i))K 4K 5
+	expect_ok tbpattern -D -S -N write "$a" $((6152 + 64 * i))K 4K 6
+	i=$((i + 1))
+done
+mark p4
 expect_ok thinctl pool close p0
 dmsetup remove t-meta t-data lw || fail "dmsetup remove"
 
 # ---- replay ----------------------------------------------------------------
 tbreplay list /dev/ram1 > /tmp/points || fail "tbreplay list"
-[ "$(grep -c ' mark p' /tmp/points)" = 4 ] || fail "marks missing from the log: $(grep mark /tmp/points)"
+[ "$(grep -c ' mark p' /tmp/points)" = 5 ] || fail "marks missing from the log: $(grep mark /tmp/points)"
 nfua=$(sed -n '/ mark p0/,$p' /tmp/points | grep -c -v ' mark')
-[ "$nfua" -ge $((3 * N)) ] || fail "only $nfua FUA/flush entries after the snapshot for $((3 * N)) O_DSYNC writes"
+[ "$nfua" -ge $((4 * N)) ] || fail "only $nfua FUA/flush entries after the snapshot for $((4 * N)) O_DSYNC writes"
 every=$(( (nfua + CHECKS - 1) / CHECKS ))
 info "$(wc -l < /tmp/points) flush/FUA/mark entries, $nfua after the snapshot; checking every ${every}th and every mark"
 
@@ -94,6 +103,13 @@ check_point() {
 		zeros "origin around its FUA writes into unmapped blocks" "$d_a" 4096 12
 		zeros "origin around its FUA writes into unmapped blocks" "$d_a" 4112 48
 	fi
+	if [ "$K" -ge 4 ]; then
+		# the plain writes were flushed by the FUA writes' commits
+		verify "origin's plain writes before FUA writes" "$d_a" 6144K 4K 5 64K $N
+		verify "origin's FUA writes after plain writes" "$d_a" 6152K 4K 6 64K $N
+		zeros "origin around its plain and FUA writes" "$d_a" 6148 4
+		zeros "origin around its plain and FUA writes" "$d_a" 6156 52
+	fi
 	expect_ok thinctl pool close p0
 	checked=$((checked + 1))
 }
@@ -120,8 +136,8 @@ while read -r entry kind name; do
 	dd if=/dev/ram2 of=/dev/ram3 bs=1M count=40 conv=fsync 2>/dev/null || fail "copy replay"
 	check_point "entry $entry (after mark p$K)" "$K"
 done < /tmp/points
-[ "$K" = 3 ] || fail "replay ended at mark p$K"
-[ "$marks" = 4 ] || fail "only $marks marks checked"
+[ "$K" = 4 ] || fail "replay ended at mark p$K"
+[ "$marks" = 5 ] || fail "only $marks marks checked"
 [ "$checked" -ge $((CHECKS / 2)) ] || fail "only $checked points checked"
 info "$checked points checked"
 dmsetup remove s-meta s-data

@@ -1279,8 +1279,8 @@ int tb_meta_create_vol(struct tb_meta *m, const char *name, u64 size,
 		r = tb_ordinary_room(m, 0);
 	if (r)
 		goto bad;
-	if (m->next_id == THINBLK_NO_ORIGIN) {
-		r = -ENOSPC;
+	if (m->next_id == THINBLK_NO_ORIGIN) {	/* ids are never reused */
+		r = -EOVERFLOW;
 		goto bad;
 	}
 	if (origin && origin->root.block) {

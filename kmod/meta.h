@@ -171,7 +171,8 @@ int tb_meta_for_each_vol(struct tb_meta *m,
 			 int (*fn)(void *arg, struct tb_mvol *v), void *arg);
 /*
  * A new volume, empty or a snapshot of @origin, with a new id; @inactive:
- * its record is THINBLK_VOL_F_INACTIVE.
+ * its record is THINBLK_VOL_F_INACTIVE.  -EOVERFLOW: every id below
+ * THINBLK_NO_ORIGIN has been given out (ids are not reused).
  */
 int tb_meta_create_vol(struct tb_meta *m, const char *name, u64 size,
 		       u64 limit, struct tb_mvol *origin, bool inactive,

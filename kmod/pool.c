@@ -1625,6 +1625,10 @@ static int tb_vol_make(struct tb_pool *pool, const char *name, u64 size,
 	} else if (r == -EUCLEAN) {
 		tb_nl_errmsg(ea, "volume \"%s/%s\": metadata damaged, see the kernel log",
 			     pool->name, name);
+	} else if (r == -EOVERFLOW) {
+		tb_nl_errmsg(ea, "volume \"%s/%s\": the pool has used up its volume ids (ids are never reused)",
+			     pool->name, name);
+		r = -ENOSPC;
 	} else if (r) {
 		tb_nl_errmsg(ea, "volume \"%s/%s\": cannot create (%d)",
 			     pool->name, name, r);

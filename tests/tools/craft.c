@@ -28,6 +28,9 @@
  *   min-free-big          superblock min_free one byte above the data size
  *   basesize-bad          superblock basesize not a multiple of 512
  *   pool-flags-bad        superblock pool_flags get an unknown bit
+ *   next-id-top           superblock next_volume_id = the last two ids
+ *                         (THINBLK_NO_ORIGIN - 2): a valid pool whose ids
+ *                         are nearly used up
  *   volume-mapped-big     the first volume maps one block more than its size
  *   volume-owned-big      the first volume owns U64_MAX blocks
  *   volume-name-long      the first volume's name fills its field, no NUL
@@ -524,6 +527,8 @@ int main(int argc, char **argv)
 		sb->basesize = htole64(THINBLK_SECTOR_SIZE + 1);
 	else if (!strcmp(what, "pool-flags-bad"))
 		sb->pool_flags = htole32(le32toh(sb->pool_flags) | UNKNOWN_POOL_FLAG);
+	else if (!strcmp(what, "next-id-top"))
+		sb->next_volume_id = htole32(THINBLK_NO_ORIGIN - 2);
 	else if (!strcmp(what, "refcount-superblock-zero"))
 		set_refcount(0, 0);
 	else if (!strcmp(what, "refcount-slot-two"))

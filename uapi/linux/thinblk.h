@@ -113,7 +113,9 @@
  *   out: the volume, as VOL_GET (VOL_DEVICE is the block device node)
  *   err: EEXIST name in use; EINVAL size below basesize or above
  *        THINBLK_VOL_SIZE_MAX; ENOENT no such pool; ENOSPC free data space
- *        below the pool's MIN_FREE (also for VOL_SNAPSHOT)
+ *        below the pool's MIN_FREE, or the pool has given out every volume
+ *        id below THINBLK_NO_ORIGIN (ids are not reused; also for
+ *        VOL_SNAPSHOT)
  *
  * THINBLK_CMD_VOL_SNAPSHOT  (of a volume or a snapshot; origin stays online)
  *   in:  req POOL_NAME, VOL_ORIGIN (existing), VOL_NAME (new);

@@ -14,6 +14,9 @@
  *       batches of messages in one send.  POOL and VOLUME exist: names are
  *       aimed at them (and at a few names of the fuzzer's own) so that many
  *       requests reach the handlers.
+ *   tbnlfuzz replay HEX
+ *       sends the bytes HEX (one send, as a failure or -x prints it) and
+ *       prints the answer to each message in it, with its extended ack.
  *   tbnlfuzz race POOL NAME COUNT
  *       two processes: one creates NAME COUNT times, the other deletes it
  *       COUNT times; every request answered, and at the end the creates
@@ -28,6 +31,7 @@
  *          -u        unsafe: do send valid POOL_CLOSE/POOL_DESTROY of POOL
  *                    and VOL_DELETE/VOL_DEACTIVATE of VOLUME
  *          -v        print every message's answer
+ *          -x        print every state change that succeeded, in hex
  *
  * The messages depend only on the seed (never on the answers), so a seed and
  * a message number reproduce one; a failure prints the message in hex.  Every
@@ -36,7 +40,9 @@
  * the bytes sent without a word, so such a message is followed by a probe,
  * GET_VERSION, that must be).  Replies are checked: the right sequence
  * numbers, dumps ending with NLMSG_DONE, errors in range, extended-ack
- * messages NUL-terminated.  At the end POOL and VOLUME must still exist.
+ * messages NUL-terminated.  At the end POOL and VOLUME must still exist and
+ * every volume of POOL have a valid name (one that does not is reported and
+ * deleted).
  * Prints a summary, `nlfuzz: N messages, seed S: K ok, K EINVAL, ..., 0
  * unanswered`, and exits 0, or 1 on a failure (naming the message number
  * and the seed), 2 on usage.
@@ -73,6 +79,7 @@
 #define FUZZ_VOL_NAMES		8		/* fz0.. that creates may use */
 #define FUZZ_POOL_NAMES		2		/* fzp0.. */
 #define NEST_DEPTH_MAX		64
+#define BAD_NAMES_MAX		64		/* reported at the end */
 #define ERRNO_SLOTS		4096		/* -MAX_ERRNO.. */
 #define RANDOM_CMDS		256		/* genlmsghdr.cmd is a u8 */
 #define RANDOM_ATTR_TYPES	(NLA_TYPE_MASK + 1)
@@ -94,6 +101,8 @@
 #define PCT_DEEP		30	/* a bad nest: a deep chain */
 
 static const char *prog = "nlfuzz";
+
+static void __attribute__((noreturn)) usage(void);
 
 /* Random numbers: splitmix64, one state per process. */
 static uint64_t rng_state;
@@ -222,10 +231,14 @@ struct fuzz {
 	char data_dev[THINBLK_PATH_MAX], meta_dev[THINBLK_PATH_MAX];
 	const char *spare[SPARE_MAX];
 	int nspare;
-	bool expect_eperm, unsafe, verbose;
+	bool expect_eperm, unsafe, verbose, hex_changes;
 	unsigned long msgno;		/* messages sent so far */
 	unsigned long count[ERRNO_SLOTS];	/* by -error */
 	unsigned long dumps, probes;
+	/* called with each reply (not acks) that read_answers() reads */
+	void (*on_reply)(struct fuzz *f, const struct nlmsghdr *nlh);
+	struct { uint8_t cmd; char name[THINBLK_NAME_MAX]; } bad[BAD_NAMES_MAX];
+	int nbad;
 };
 
 /* One netlink message being built in a send buffer. */
@@ -899,6 +912,8 @@ static void read_answers(struct fuzz *f, struct send_buf *sb)
 			} else if (nlh->nlmsg_type != f->family) {
 				failure(f, sb, m, "answer of type %u",
 					nlh->nlmsg_type);
+			} else if (f->on_reply) {
+				f->on_reply(f, nlh);
 			}
 		}
 		if (len)
@@ -1092,19 +1107,94 @@ static const char *errname(int e)
 	return s ? s : "E?";
 }
 
-static void summary(struct fuzz *f, unsigned long unanswered, double secs)
+static void print_counts(const struct fuzz *f)
 {
 	int e;
 
-	printf("%s: %lu messages, seed %llu:", prog, f->msgno,
-	       (unsigned long long)f->seed);
 	for (e = 0; e < ERRNO_SLOTS; e++)
 		if (f->count[e])
 			printf(" %lu %s", f->count[e], errname(e));
+}
+
+static void summary(struct fuzz *f, unsigned long unanswered, double secs)
+{
+	printf("%s: %lu messages, seed %llu:", prog, f->msgno,
+	       (unsigned long long)f->seed);
+	print_counts(f);
 	printf(", %lu unanswered\n", unanswered);
 	printf("%s: %lu dumps, %lu probes after dropped messages, %.1f s, "
 	       "%.0f messages/s\n", prog, f->dumps, f->probes, secs,
 	       secs > 0 ? f->msgno / secs : 0);
+}
+
+/* The uapi's rule for names; as thinctl check applies it. */
+static bool valid_name(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len && len < THINBLK_NAME_MAX && strcmp(name, ".") &&
+	       strcmp(name, "..") && strspn(name, name_chars) == len;
+}
+
+/* A dump reply: keep the names (of pools, of POOL's volumes) that break it. */
+static void note_bad_name(struct fuzz *f, const struct nlmsghdr *nlh)
+{
+	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
+	uint16_t type = g->cmd == THINBLK_CMD_POOL_GET ? THINBLK_A_POOL_NAME :
+			THINBLK_A_VOL_NAME;
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
+		if (mnl_attr_get_type(a) != type ||
+		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) ||
+		    valid_name(mnl_attr_get_str(a)) || f->nbad == BAD_NAMES_MAX)
+			continue;
+		f->bad[f->nbad].cmd = g->cmd;
+		snprintf(f->bad[f->nbad++].name, THINBLK_NAME_MAX, "%s",
+			 mnl_attr_get_str(a));
+	}
+}
+
+/*
+ * Every pool and every volume of POOL has a valid name (the kernel should
+ * refuse others; thinctl check calls them damage).  Those that do not are
+ * reported, and closed or deleted so that the rest can still be checked.
+ * -> how many.
+ */
+static int check_names(struct fuzz *f, struct send_buf *sb)
+{
+	struct names n = { .pool = f->pool };
+	const unsigned char *c;
+	bool pool;
+	int i, r;
+
+	f->on_reply = note_bad_name;
+	r = request(f, sb, f->family, THINBLK_CMD_POOL_GET, NLM_F_DUMP, NULL,
+		    NULL);
+	if (!r)
+		r = request(f, sb, f->family, THINBLK_CMD_VOL_GET, NLM_F_DUMP,
+			    put_names, &n);
+	f->on_reply = NULL;
+	if (r)
+		failure(f, NULL, NULL, "afterwards: listing: %s", strerror(-r));
+	for (i = 0; i < f->nbad; i++) {
+		pool = f->bad[i].cmd == THINBLK_CMD_POOL_GET;
+		fprintf(stderr, "%s: FAIL: the kernel took %s name", prog,
+			pool ? "pool" : "volume");
+		for (c = (const unsigned char *)f->bad[i].name; *c; c++)
+			fprintf(stderr, " %02x", *c);
+		fprintf(stderr, " (not 1-63 characters of [A-Za-z0-9_.-]); "
+			"seed %llu (-x shows the requests)\n",
+			(unsigned long long)f->seed);
+		n.pool = pool ? f->bad[i].name : f->pool;
+		n.vol = pool ? NULL : f->bad[i].name;
+		r = request(f, sb, f->family, pool ? THINBLK_CMD_POOL_CLOSE :
+			    THINBLK_CMD_VOL_DELETE, 0, put_names, &n);
+		if (r)
+			fprintf(stderr, "%s: %s it: %s\n", prog,
+				pool ? "closing" : "deleting", strerror(-r));
+	}
+	return f->nbad;
 }
 
 static double now(void)
@@ -1145,6 +1235,12 @@ static int fuzz(struct fuzz *f, unsigned long count)
 			if (!m->error && m->changes && f->expect_eperm)
 				failure(f, &sb, m, "a state change succeeded "
 					"without CAP_SYS_ADMIN");
+			if (!m->error && m->changes && f->hex_changes) {
+				fprintf(stderr, "%s: message %lu changed state:\n",
+					prog, m->no);
+				hexdump(sb.buf + sb.off[i], (i + 1 < sb.n ?
+					sb.off[i + 1] : sb.len) - sb.off[i]);
+			}
 		}
 		if (dropped)
 			probe(f, &sb);
@@ -1159,6 +1255,38 @@ static int fuzz(struct fuzz *f, unsigned long count)
 		failure(f, NULL, NULL, "afterwards: volume %s/%s: %s", f->pool,
 			f->vol, strerror(-r));
 	summary(f, 0, now() - start);
+	return check_names(f, &sb) ? 1 : 0;
+}
+
+static int replay(struct fuzz *f, const char *hex)
+{
+	static struct send_buf sb;
+	const struct nlmsghdr *nlh;
+	unsigned int byte;
+	size_t off;
+
+	for (sb.len = 0; hex[0] && hex[1] && sb.len < sizeof(sb.buf); hex += 2) {
+		if (sscanf(hex, "%2x", &byte) != 1)
+			usage();
+		sb.buf[sb.len++] = byte;
+	}
+	/* the messages in it, as the kernel will walk them */
+	for (off = 0; off + NLMSG_HDRLEN <= sb.len && sb.n < BATCH_MAX + 1;
+	     off += NLMSG_ALIGN(nlh->nlmsg_len)) {
+		nlh = (const struct nlmsghdr *)(sb.buf + off);
+		if (nlh->nlmsg_len < NLMSG_HDRLEN || nlh->nlmsg_len > sb.len - off)
+			break;
+		sb.off[sb.n] = off;
+		sb.msgs[sb.n].seq = nlh->nlmsg_seq;
+		sb.msgs[sb.n].no = sb.n + 1;
+		sb.msgs[sb.n++].answered = true;
+	}
+	f->verbose = true;
+	do_send(f, &sb);
+	read_answers(f, &sb);
+	for (off = 0; off < (size_t)sb.n; off++)
+		printf("%s: message %zu: %s\n", prog, off + 1,
+		       errname(-sb.msgs[off].error));
 	return 0;
 }
 
@@ -1175,6 +1303,8 @@ static void race_side(struct fuzz *f, const char *name, unsigned long count,
 		f->msgno++;
 		r = request(f, &sb, f->family, creator ? THINBLK_CMD_VOL_CREATE :
 			    THINBLK_CMD_VOL_DELETE, 0, put_names, &n);
+		if (r > -ERRNO_SLOTS)
+			f->count[-r]++;
 		if (!r)
 			(*ok)++;
 		else if (r == (creator ? -EEXIST : -ENOENT) || r == -EBUSY)
@@ -1208,12 +1338,18 @@ static int race(struct fuzz *f, const char *name, unsigned long count)
 		mnl_socket_close(f->nl);
 		open_socket(f);
 		race_side(f, name, count, false, &res[1][0], &res[1][1]);
+		printf("%s: race: deletes:", prog);
+		print_counts(f);
+		printf("\n");
 		if (write(fds[1], res[1], sizeof(res[1])) != sizeof(res[1]))
 			_exit(1);
 		_exit(0);
 	}
 	close(fds[1]);
 	race_side(f, name, count, true, &res[0][0], &res[0][1]);
+	printf("%s: race: creates:", prog);
+	print_counts(f);
+	printf("\n");
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
 	    WEXITSTATUS(status) ||
 	    read(fds[0], res[1], sizeof(res[1])) != sizeof(res[1])) {
@@ -1244,11 +1380,12 @@ static int race(struct fuzz *f, const char *name, unsigned long count)
 	return 0;
 }
 
-static void usage(void)
+static void __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr, "usage: tbnlfuzz [-s SEED] [-n COUNT] [-d DEV]... [-e] "
 		"[-u] [-v] POOL VOLUME\n"
-		"       tbnlfuzz [-s SEED] race POOL NAME COUNT\n");
+		"       tbnlfuzz replay HEX\n"
+		"       tbnlfuzz race POOL NAME COUNT\n");
 	exit(2);
 }
 
@@ -1265,7 +1402,7 @@ int main(int argc, char **argv)
 	bool seeded = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+s:n:d:euv", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+s:n:d:euvx", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			f.seed = strtoull(optarg, NULL, 0);
@@ -1288,6 +1425,9 @@ int main(int argc, char **argv)
 		case 'v':
 			f.verbose = true;
 			break;
+		case 'x':
+			f.hex_changes = true;
+			break;
 		default:
 			usage();
 		}
@@ -1303,6 +1443,11 @@ int main(int argc, char **argv)
 		open_socket(&f);
 		f.family = resolve_family(&f, &sb);
 		return race(&f, argv[2], strtoul(argv[3], NULL, 0));
+	}
+	if (argc == 2 && !strcmp(argv[0], "replay")) {
+		open_socket(&f);
+		f.family = resolve_family(&f, &sb);
+		return replay(&f, argv[1]);
 	}
 	if (argc != 2)
 		usage();

@@ -1004,33 +1004,47 @@ static void put_family_id(struct nlmsghdr *nlh, const void *arg)
 	mnl_attr_put_u16(nlh, CTRL_ATTR_FAMILY_ID, *(const uint16_t *)arg);
 }
 
-/* The family's id: CTRL_CMD_GETFAMILY, the reply read by hand. */
-static uint16_t resolve_family(struct fuzz *f, struct send_buf *sb)
+/*
+ * A request without NLM_F_ACK whose one answer, a reply, is what we want:
+ * -> that reply; an error exits, @what naming what was asked for.
+ */
+static const struct nlmsghdr *ask(struct fuzz *f, struct send_buf *sb,
+				  uint16_t type, uint8_t cmd,
+				  void (*put)(struct nlmsghdr *, const void *),
+				  const void *arg, const char *what)
 {
-	struct nlmsghdr *nlh;
-	struct nlattr *a;
-	uint16_t id = 0;
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(sb->buf);
 	ssize_t n;
 
-	nlh = mnl_nlmsg_put_header(sb->buf);
-	nlh->nlmsg_type = GENL_ID_CTRL;
+	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST;
 	nlh->nlmsg_seq = ++f->seq;
-	((struct genlmsghdr *)mnl_nlmsg_put_extra_header(nlh, GENL_HDRLEN))->cmd =
-		CTRL_CMD_GETFAMILY;
-	put_family_name(nlh, THINBLK_GENL_NAME);
+	((struct genlmsghdr *)mnl_nlmsg_put_extra_header(nlh, GENL_HDRLEN))->cmd = cmd;
+	put(nlh, arg);
 	if (mnl_socket_sendto(f->nl, nlh, nlh->nlmsg_len) < 0)
 		failure(f, NULL, NULL, "send: %s", strerror(errno));
 	n = mnl_socket_recvfrom(f->nl, recv_buf, sizeof(recv_buf));
 	nlh = (struct nlmsghdr *)recv_buf;
 	if (n < 0 || !mnl_nlmsg_ok(nlh, n))
-		failure(f, NULL, NULL, "no answer from the controller");
+		failure(f, NULL, NULL, "%s: no answer", what);
 	if (nlh->nlmsg_type == NLMSG_ERROR) {
-		fprintf(stderr, "%s: family %s: %s (module not loaded?)\n", prog,
-			THINBLK_GENL_NAME,
+		fprintf(stderr, "%s: %s: %s\n", prog, what,
 			strerror(-((struct nlmsgerr *)mnl_nlmsg_get_payload(nlh))->error));
 		exit(1);
 	}
+	return nlh;
+}
+
+/* The family's id, from the controller. */
+static uint16_t resolve_family(struct fuzz *f, struct send_buf *sb)
+{
+	const struct nlmsghdr *nlh;
+	const struct nlattr *a;
+	uint16_t id = 0;
+
+	nlh = ask(f, sb, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, put_family_name,
+		  THINBLK_GENL_NAME, "family " THINBLK_GENL_NAME
+		  " (module not loaded?)");
 	mnl_attr_for_each(a, nlh, GENL_HDRLEN)
 		if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID &&
 		    mnl_attr_validate(a, MNL_TYPE_U16) == 0)
@@ -1056,28 +1070,10 @@ static uint16_t find_unused_type(struct fuzz *f, struct send_buf *sb)
 static void read_pool(struct fuzz *f, struct send_buf *sb)
 {
 	struct names n = { .pool = f->pool };
-	struct nlmsghdr *nlh;
-	struct nlattr *a;
-	int len;
+	const struct nlmsghdr *nlh;
+	const struct nlattr *a;
 
-	nlh = mnl_nlmsg_put_header(sb->buf);
-	nlh->nlmsg_type = f->family;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	nlh->nlmsg_seq = ++f->seq;
-	((struct genlmsghdr *)mnl_nlmsg_put_extra_header(nlh, GENL_HDRLEN))->cmd =
-		THINBLK_CMD_POOL_GET;
-	put_names(nlh, &n);
-	if (mnl_socket_sendto(f->nl, nlh, nlh->nlmsg_len) < 0)
-		failure(f, NULL, NULL, "send: %s", strerror(errno));
-	len = mnl_socket_recvfrom(f->nl, recv_buf, sizeof(recv_buf));
-	nlh = (struct nlmsghdr *)recv_buf;
-	if (len < 0 || !mnl_nlmsg_ok(nlh, len))
-		failure(f, NULL, NULL, "no POOL_GET reply");
-	if (nlh->nlmsg_type == NLMSG_ERROR) {
-		fprintf(stderr, "%s: pool %s: %s\n", prog, f->pool,
-			strerror(-((struct nlmsgerr *)mnl_nlmsg_get_payload(nlh))->error));
-		exit(1);
-	}
+	nlh = ask(f, sb, f->family, THINBLK_CMD_POOL_GET, put_names, &n, f->pool);
 	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
 		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
 			continue;
@@ -1320,11 +1316,12 @@ static int race(struct fuzz *f, const char *name, unsigned long count)
 	static struct send_buf sb;
 	struct names n = { .pool = f->pool, .vol = name };
 	unsigned long res[RACE_PROCS][2] = { { 0 } };
-	int fds[2], status, r;
+	int fds[2], ready[2], status, r;
+	char go = 0;
 	long exists;
 	pid_t pid;
 
-	if (pipe(fds)) {
+	if (pipe(fds) || pipe(ready)) {
 		perror("pipe");
 		return 1;
 	}
@@ -1337,6 +1334,8 @@ static int race(struct fuzz *f, const char *name, unsigned long count)
 		close(fds[0]);
 		mnl_socket_close(f->nl);
 		open_socket(f);
+		if (write(ready[1], &go, 1) != 1)	/* both start at once */
+			_exit(1);
 		race_side(f, name, count, false, &res[1][0], &res[1][1]);
 		printf("%s: race: deletes:", prog);
 		print_counts(f);
@@ -1346,6 +1345,11 @@ static int race(struct fuzz *f, const char *name, unsigned long count)
 		_exit(0);
 	}
 	close(fds[1]);
+	if (read(ready[0], &go, 1) != 1) {
+		fprintf(stderr, "%s: race: the deleting process did not start\n",
+			prog);
+		return 1;
+	}
 	race_side(f, name, count, true, &res[0][0], &res[0][1]);
 	printf("%s: race: creates:", prog);
 	print_counts(f);

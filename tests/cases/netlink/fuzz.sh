@@ -9,7 +9,7 @@
 SEED=20250101
 COUNT=100000		# root's messages
 USER_COUNT=20000	# nobody's
-RACE_COUNT=500		# creates and deletes of one name, each
+RACE_COUNT=2000		# creates and deletes of one name, each
 need_thinctl
 tb_load
 brd_setup 4 64	# ram0, ram1: p0; ram2, ram3: pools the fuzzer may make

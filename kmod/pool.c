@@ -705,15 +705,22 @@ static void tb_volume_remove(struct tb_volume *vol)
 	tb_volume_put(vol);	/* frees @vol, now or with its last disk */
 }
 
-static bool tb_valid_name(const char *name);
+static bool __tb_valid_name(const char *name, bool latin1);
 
-/* A volume read from the metadata at pool open, before anything is committed. */
+/*
+ * A volume read from the metadata at pool open, before anything is committed.
+ * A name with Latin-1 letters, which create took before, still opens: its
+ * data stays reachable (delete it, or copy it to a volume with a valid name).
+ */
 static int tb_check_one(void *arg, struct tb_mvol *mv)
 {
-	if (!tb_valid_name(mv->name)) {
+	if (!__tb_valid_name(mv->name, true)) {
 		pr_err("thinblk: volume %u: invalid name in the metadata\n", mv->id);
 		return -EUCLEAN;
 	}
+	if (!__tb_valid_name(mv->name, false))
+		pr_warn("thinblk: volume %u: name \"%*pE\" has bytes outside [A-Za-z0-9_.-] (accepted before this version): delete it or copy its data to a volume with a valid name\n",
+			mv->id, (int)strlen(mv->name), mv->name);
 	return 0;
 }
 
@@ -814,8 +821,19 @@ static void tb_pool_teardown(struct tb_pool *pool)
 	tb_pool_free(pool);
 }
 
-/* The rule for pool and volume names (uapi/linux/thinblk.h). */
-static bool tb_valid_name(const char *name)
+/*
+ * A name's characters: ASCII only.  The kernel's isalnum() also takes the
+ * Latin-1 letters 0xc0-0xff, which thinblk accepted by mistake until the
+ * netlink fuzzer found it (@latin1: the old rule, for volumes read at open).
+ */
+static bool tb_name_char(char c, bool latin1)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-' ||
+	       (latin1 && isalnum(c));
+}
+
+static bool __tb_valid_name(const char *name, bool latin1)
 {
 	size_t i, len = strlen(name);
 
@@ -823,9 +841,15 @@ static bool tb_valid_name(const char *name)
 	    !strcmp(name, ".."))
 		return false;
 	for (i = 0; i < len; i++)
-		if (!isalnum(name[i]) && !strchr("_.-", name[i]))
+		if (!tb_name_char(name[i], latin1))
 			return false;
 	return true;
+}
+
+/* The rule for pool and volume names (uapi/linux/thinblk.h). */
+static bool tb_valid_name(const char *name)
+{
+	return __tb_valid_name(name, false);
 }
 
 #define TB_NAME_RULE "use 1-63 characters of [A-Za-z0-9_.-], not . or .."
